@@ -1,0 +1,1 @@
+"""Loading the landing directory into the warehouse's `raw` schema."""

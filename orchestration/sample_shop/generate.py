@@ -1,0 +1,39 @@
+"""Runs the generator steps in order: reference data, traffic, orders, files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from orchestration.sample_shop import build, write
+
+
+def generate(
+    out: Path,
+    days: int,
+    visitors: int,
+    seed: int,
+    end_date: dt.date,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict:
+    params = build.ShopParams(seed=seed, days=days, visitors=visitors, end_date=end_date)
+    out.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        build.create_reference_tables(con, params)
+        build.create_visitors_and_sessions(con, params)
+        progress("visitors and sessions built")
+        build.create_event_skeleton(con, params)
+        build.create_orders(con, params)
+        progress("events and orders built")
+        build.create_event_lines(con, params)
+        build.create_event_files(con, params)
+        progress("event lines rendered")
+        write.write_events(con, out, progress)
+        faults = write.write_tables(con, params, out)
+        progress("shop tables written")
+        write.write_ignored_files(out, params)
+        return write.write_manifest(con, params, out, faults)

@@ -1,0 +1,50 @@
+"""Every environment variable the project reads, resolved in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+PROFILES_DIR = REPO_ROOT
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    serving_db: Path
+    dagster_home: Path
+    duckdb_memory_limit: str
+    duckdb_threads: int
+
+
+def _path(name: str, default: str) -> Path:
+    # Relative paths are taken from the directory the command runs in (the
+    # repository root for every make target), then made absolute because dbt
+    # runs in its own process with dbt_project/ as its working directory.
+    return Path(os.environ.get(name) or default).expanduser().resolve()
+
+
+def load_settings() -> Settings:
+    warehouse = _path("ECOM_WAREHOUSE", "data/warehouse.duckdb")
+    return Settings(
+        landing_dir=_path("ECOM_LANDING_DIR", "data/landing"),
+        warehouse=warehouse,
+        serving_db=_path("ECOM_SERVING_DB", "data/serving.duckdb"),
+        # Beside the warehouse by default, so pointing ECOM_WAREHOUSE elsewhere
+        # keeps Dagster's run history out of data/ as well.
+        dagster_home=_path("DAGSTER_HOME", str(warehouse.parent / "dagster_home")),
+        duckdb_memory_limit=os.environ.get("ECOM_DUCKDB_MEMORY_LIMIT", "4GB"),
+        duckdb_threads=int(os.environ.get("ECOM_DUCKDB_THREADS", "2")),
+    )
+
+
+def export_for_subprocesses(settings: Settings) -> None:
+    """dbt reads its warehouse path from the environment (profiles.yml): hand it the absolute one."""
+    os.environ["ECOM_WAREHOUSE"] = str(settings.warehouse)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    os.environ.setdefault("ECOM_DUCKDB_MEMORY_LIMIT", settings.duckdb_memory_limit)
+    os.environ.setdefault("ECOM_DUCKDB_THREADS", str(settings.duckdb_threads))
