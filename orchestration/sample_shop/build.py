@@ -698,7 +698,7 @@ def create_event_files(con: duckdb.DuckDBPyConnection, p: ShopParams) -> None:
                     when 'missing_identity' then regexp_replace(regexp_replace(renamed,
                         '"anonymousId":("[^"]*"|null),', ''), '"userId":("[^"]*"|null),', '')
                     when 'track_without_event' then regexp_replace(
-                        replace(renamed, '"type":"page"', '"type":"track"'), '"event":"[^"]*",', '')
+                        regexp_replace(renamed, '"type":"[^"]*"', '"type":"track"'), '"event":"[^"]*",', '')
                     when 'unparseable_timestamp' then regexp_replace(renamed, '"timestamp":"[^"]*"',
                         '"timestamp":"yesterday at noon"')
                     when 'future_timestamp' then regexp_replace(renamed, '"timestamp":"[^"]*"',

@@ -1,0 +1,85 @@
+with
+
+orders as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+order_items as (
+
+    select * from {{ ref('stg_shop__order_items') }}
+
+),
+
+fx as (
+
+    select * from {{ ref('int_fx_rates_valid_ranges') }}
+
+),
+
+item_totals as (
+
+    select
+        order_id,
+        sum(quantity * unit_price) as gmv,
+        sum(discount) as line_discounts,
+        sum(quantity) as units
+    from order_items
+    group by order_id
+
+),
+
+orders_dated as (
+
+    select
+        orders.*,
+        {{ to_reporting_date('orders.ordered_at') }} as order_date
+    from orders
+
+),
+
+with_rates as (
+
+    select
+        orders_dated.*,
+        order_fx.usd_per_unit as order_usd_per_unit,
+        reporting_fx.usd_per_unit as reporting_usd_per_unit
+    from orders_dated
+    left join fx as order_fx
+        on order_fx.currency = orders_dated.currency
+        and orders_dated.order_date >= order_fx.valid_from
+        and (order_fx.valid_to is null or orders_dated.order_date < order_fx.valid_to)
+    left join fx as reporting_fx
+        on reporting_fx.currency = '{{ var("reporting_currency") }}'
+        and orders_dated.order_date >= reporting_fx.valid_from
+        and (reporting_fx.valid_to is null or orders_dated.order_date < reporting_fx.valid_to)
+
+),
+
+final as (
+
+    select
+        with_rates.order_id,
+        with_rates.customer_id,
+        with_rates.ordered_at,
+        with_rates.order_date,
+        with_rates.status,
+        with_rates.status = 'cancelled' as is_cancelled,
+        with_rates.currency,
+        -- null when a rate is missing: a dbt test on fx_rate fails loudly then
+        with_rates.order_usd_per_unit / with_rates.reporting_usd_per_unit as fx_rate,
+        coalesce(item_totals.gmv, 0) as gmv_local,
+        coalesce(with_rates.discount_total, item_totals.line_discounts, 0) as discount_total_local,
+        coalesce(with_rates.shipping_total, 0) as shipping_total_local,
+        coalesce(with_rates.tax_total, 0) as tax_total_local,
+        coalesce(item_totals.units, 0) as units,
+        with_rates.payment_method,
+        with_rates.source_name
+    from with_rates
+    left join item_totals
+        on item_totals.order_id = with_rates.order_id
+
+)
+
+select * from final

@@ -1,0 +1,59 @@
+with
+
+refunds as (
+
+    select * from {{ ref('stg_shop__refunds') }}
+
+),
+
+orders as (
+
+    select order_id, currency from {{ ref('stg_shop__orders') }}
+
+),
+
+fx as (
+
+    select * from {{ ref('int_fx_rates_valid_ranges') }}
+
+),
+
+refunds_dated as (
+
+    select
+        refunds.*,
+        {{ to_reporting_date('refunds.refunded_at') }} as refund_date,
+        orders.currency
+    from refunds
+    left join orders
+        on orders.order_id = refunds.order_id
+
+),
+
+final as (
+
+    select
+        refunds_dated.refund_id,
+        refunds_dated.order_id,
+        refunds_dated.refunded_at,
+        refunds_dated.refund_date,
+        refunds_dated.currency,
+        -- converted at the refund date's rate: the money left on that day
+        cast(round(refunds_dated.amount * refund_fx.usd_per_unit / reporting_fx.usd_per_unit, 2) as decimal(18, 2))
+            as amount,
+        refunds_dated.product_id,
+        refunds_dated.quantity,
+        refunds_dated.reason
+    from refunds_dated
+    left join fx as refund_fx
+        on refund_fx.currency = refunds_dated.currency
+        and refunds_dated.refund_date >= refund_fx.valid_from
+        and (refund_fx.valid_to is null or refunds_dated.refund_date < refund_fx.valid_to)
+    left join fx as reporting_fx
+        on reporting_fx.currency = '{{ var("reporting_currency") }}'
+        and refunds_dated.refund_date >= reporting_fx.valid_from
+        and (reporting_fx.valid_to is null or refunds_dated.refund_date < reporting_fx.valid_to)
+
+)
+
+select * from final

@@ -1,0 +1,195 @@
+with
+
+events as (
+
+    select * from {{ ref('stg_tracking__events') }}
+
+),
+
+sessionized as (
+
+    select * from {{ ref('int_events_sessionized') }}
+
+),
+
+persons as (
+
+    select * from {{ ref('int_persons_stitched') }}
+
+),
+
+referrer_domains as (
+
+    select * from {{ ref('referrer_domains') }}
+
+),
+
+bot_patterns as (
+
+    select lower(pattern) as pattern from {{ ref('bot_user_agent_patterns') }}
+
+),
+
+session_events as (
+
+    select
+        sessionized.session_id,
+        sessionized.session_number,
+        events.*,
+        row_number() over (partition by sessionized.session_id order by events.event_at, events.message_id)
+            as event_number,
+        row_number() over (
+            partition by sessionized.session_id
+            order by case when events.is_page_view then 0 else 1 end, events.event_at, events.message_id
+        ) as page_view_rank
+    from events
+    inner join sessionized
+        on sessionized.message_id = events.message_id
+
+),
+
+first_events as (
+
+    select
+        session_id,
+        anonymous_id,
+        page_referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        user_agent,
+        device_type,
+        device_model,
+        -- the host of the referrer, without "www."
+        regexp_extract(lower(page_referrer), '^[a-z]+://(www\.)?([^/:?#]+)', 2) as referrer_host
+    from session_events
+    where event_number = 1
+
+),
+
+landing_pages as (
+
+    select
+        session_id,
+        page_path as landing_page
+    from session_events
+    where page_view_rank = 1 and is_page_view
+
+),
+
+aggregated as (
+
+    select
+        session_id,
+        min(event_at) as session_start_at,
+        max(event_at) as session_end_at,
+        count(*) as events,
+        sum(case when is_page_view then 1 else 0 end) as page_views,
+        sum(case when is_track then 1 else 0 end) as track_events,
+        min(case when event_name = 'Order Completed' then event_at end) as first_order_completed_at
+    from session_events
+    group by session_id
+
+),
+
+referrer_matches as (
+
+    select
+        first_events.session_id,
+        referrer_domains.source,
+        referrer_domains.medium,
+        row_number() over (
+            partition by first_events.session_id order by length(referrer_domains.domain_pattern) desc
+        ) as match_rank
+    from first_events
+    inner join referrer_domains
+        on first_events.referrer_host = referrer_domains.domain_pattern
+        or first_events.referrer_host like '%.' || referrer_domains.domain_pattern
+        or (right(referrer_domains.domain_pattern, 1) = '.'
+            and (first_events.referrer_host like referrer_domains.domain_pattern || '%'
+                 or first_events.referrer_host like '%.' || referrer_domains.domain_pattern || '%'))
+
+),
+
+bot_sessions as (
+
+    select distinct first_events.session_id
+    from first_events
+    inner join bot_patterns
+        on lower(first_events.user_agent) like '%' || bot_patterns.pattern || '%'
+
+),
+
+final as (
+
+    select
+        aggregated.session_id,
+        first_events.anonymous_id,
+        coalesce(persons.person_id, first_events.anonymous_id) as person_id,
+        aggregated.session_start_at,
+        aggregated.session_end_at,
+        {{ to_reporting_date('aggregated.session_start_at') }} as session_date,
+        {{ seconds_between('aggregated.session_start_at', 'aggregated.session_end_at') }} as duration_seconds,
+        aggregated.page_views,
+        aggregated.events,
+        aggregated.page_views = 1 and aggregated.track_events = 0 as is_bounce,
+        (
+            {{ seconds_between('aggregated.session_start_at', 'aggregated.session_end_at') }} >= 10
+            or aggregated.page_views >= 2
+            or aggregated.first_order_completed_at is not null
+        ) as is_engaged,
+        aggregated.first_order_completed_at is not null as is_converted,
+        {{ seconds_between('aggregated.session_start_at', 'aggregated.first_order_completed_at') }}
+            as time_to_convert_seconds,
+        landing_pages.landing_page,
+        case
+            when first_events.utm_source is not null then first_events.utm_source
+            when first_events.referrer_host is null
+                or first_events.referrer_host in ({{ "'" ~ var('ecom__shop_domains') | join("', '") ~ "'" }})
+                then '(direct)'
+            when referrer_matches.source is not null then referrer_matches.source
+            else first_events.referrer_host
+        end as source,
+        case
+            when first_events.utm_source is not null then coalesce(first_events.utm_medium, '(not set)')
+            when first_events.referrer_host is null
+                or first_events.referrer_host in ({{ "'" ~ var('ecom__shop_domains') | join("', '") ~ "'" }})
+                then '(none)'
+            when referrer_matches.medium is not null then referrer_matches.medium
+            else 'referral'
+        end as medium,
+        case
+            when first_events.utm_source is not null then coalesce(first_events.utm_campaign, '(not set)')
+            else '(not set)'
+        end as campaign,
+        case
+            when first_events.device_type in ('ios', 'android')
+                then case when first_events.device_model like 'iPad%' or first_events.device_model like 'SM-X%'
+                          or first_events.device_model like 'SM-T%' then 'tablet' else 'mobile' end
+            when first_events.device_type in ('mobile', 'tablet', 'desktop') then first_events.device_type
+            when first_events.user_agent like '%iPad%' then 'tablet'
+            when first_events.user_agent like '%Android%' and first_events.user_agent not like '%Mobile%'
+                then 'tablet'
+            when first_events.user_agent like '%Mobile%' or first_events.user_agent like '%iPhone%'
+                or first_events.user_agent like '%Android%' then 'mobile'
+            else 'desktop'
+        end as device_category,
+        case when first_events.device_type in ('ios', 'android') then first_events.device_type else 'web' end
+            as platform,
+        bot_sessions.session_id is not null as is_bot
+    from aggregated
+    inner join first_events
+        on first_events.session_id = aggregated.session_id
+    left join landing_pages
+        on landing_pages.session_id = aggregated.session_id
+    left join referrer_matches
+        on referrer_matches.session_id = aggregated.session_id
+        and referrer_matches.match_rank = 1
+    left join bot_sessions
+        on bot_sessions.session_id = aggregated.session_id
+    left join persons
+        on persons.anonymous_id = first_events.anonymous_id
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ source('shop', 'customers') }}
+
+),
+
+latest as (
+
+    select *
+    from (
+        select
+            *,
+            row_number() over (partition by customer_id order by _load_id desc, _file desc, _line desc) as version_rank
+        from source
+    ) as ranked
+    where version_rank = 1
+
+),
+
+-- email and names stay in raw: nothing past staging holds PII
+final as (
+
+    select
+        customer_id,
+        {{ to_utc_timestamp('created_at') }} as created_at,
+        upper(country) as country,
+        coalesce(cast(accepts_marketing as boolean), false) as accepts_marketing,
+        coalesce(cast(sms_opt_in as boolean), false) as sms_opt_in,
+        coalesce(cast(push_opt_in as boolean), false) as push_opt_in
+    from latest
+
+)
+
+select * from final

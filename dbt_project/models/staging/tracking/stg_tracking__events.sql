@@ -1,0 +1,106 @@
+with
+
+source as (
+
+    select * from {{ source('tracking', 'events') }}
+
+),
+
+-- the same messageId delivered twice is one event: the earliest receivedAt
+-- (then the earliest load, file and line) wins
+deduplicated as (
+
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by message_id
+                order by received_at nulls last, _load_id, _file, _line
+            ) as delivery_number
+        from source
+    ) as numbered
+    where delivery_number = 1
+
+),
+
+extracted as (
+
+    {{ json_fields('deduplicated', 'message', [
+        ['page_path', '$.context.page.path'],
+        ['properties_path', '$.properties.path'],
+        ['page_url', '$.context.page.url'],
+        ['properties_url', '$.properties.url'],
+        ['page_referrer', '$.context.page.referrer'],
+        ['page_title', '$.context.page.title'],
+        ['screen_name', '$.name'],
+        ['utm_source', '$.context.campaign.source'],
+        ['utm_medium', '$.context.campaign.medium'],
+        ['utm_campaign', '$.context.campaign.name'],
+        ['user_agent', '$.context.userAgent'],
+        ['device_type', '$.context.device.type'],
+        ['device_model', '$.context.device.model'],
+        ['os_name', '$.context.os.name'],
+        ['library_name', '$.context.library.name'],
+        ['previous_id', '$.previousId'],
+        ['product_id', '$.properties.product_id'],
+        ['sku', '$.properties.sku'],
+        ['price', '$.properties.price'],
+        ['quantity', '$.properties.quantity'],
+        ['order_id', '$.properties.order_id'],
+        ['revenue', '$.properties.revenue'],
+        ['total', '$.properties.total'],
+        ['discount', '$.properties.discount'],
+        ['currency', '$.properties.currency'],
+        ['properties', '$.properties'],
+    ], [
+        'message_id', 'type', 'event', 'event_at', 'received_at', 'anonymous_id', 'user_id',
+        '_file', '_line', '_load_id',
+    ]) }}
+
+),
+
+final as (
+
+    select
+        message_id,
+        type as event_type,
+        -- page and screen calls have no event name: name them for funnels and counts
+        coalesce(event, case when type in ('page', 'screen') then 'Page Viewed' end, type) as event_name,
+        event_at,
+        received_at,
+        anonymous_id,
+        user_id,
+        previous_id,
+        coalesce(page_path, properties_path) as page_path,
+        coalesce(page_url, properties_url) as page_url,
+        page_referrer,
+        coalesce(page_title, screen_name) as page_title,
+        lower(trim(utm_source)) as utm_source,
+        lower(trim(utm_medium)) as utm_medium,
+        lower(trim(utm_campaign)) as utm_campaign,
+        user_agent,
+        lower(device_type) as device_type,
+        device_model,
+        os_name,
+        library_name,
+        product_id,
+        sku,
+        {{ dbt.safe_cast('price', 'decimal(18, 2)') }} as price,
+        {{ dbt.safe_cast('quantity', 'integer') }} as quantity,
+        order_id,
+        {{ dbt.safe_cast('revenue', 'decimal(18, 2)') }} as revenue,
+        {{ dbt.safe_cast('total', 'decimal(18, 2)') }} as total,
+        {{ dbt.safe_cast('discount', 'decimal(18, 2)') }} as discount,
+        upper(currency) as currency,
+        properties,
+        type in ('page', 'screen') as is_page_view,
+        type = 'track' as is_track,
+        _file as source_file,
+        _line as source_line,
+        _load_id as load_id
+    from extracted
+
+)
+
+select * from final
