@@ -1,0 +1,26 @@
+"""The Dagster code location: assembles assets, resources and jobs; nothing else."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.dbt import dbt_models
+from orchestration.assets.raw import load_landing
+from orchestration.assets.serving import serving_db
+from orchestration.resources import dbt_resource
+
+# Every asset writes the one DuckDB warehouse, which allows a single writer:
+# run steps one after another in one process, never in parallel processes.
+full_pipeline_job = dg.define_asset_job(
+    name="full_pipeline",
+    selection=dg.AssetSelection.all(),
+    executor_def=dg.in_process_executor,
+    description="Load the landing folder, dbt build, publish the serving copy.",
+)
+
+defs = dg.Definitions(
+    assets=[load_landing, dbt_models, serving_db],
+    jobs=[full_pipeline_job],
+    resources={"dbt": dbt_resource()},
+    executor=dg.in_process_executor,
+)

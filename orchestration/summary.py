@@ -1,0 +1,61 @@
+"""The KPI summary `make demo` ends with, read from the serving copy like any BI tool would."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+SUMMARY_SQL = """
+with last_day as (
+    select max(date_day) as last_day from marts.kpi_daily
+),
+window_days as (
+    select kpi_daily.*
+    from marts.kpi_daily, last_day
+    where kpi_daily.date_day > last_day.last_day - {days}
+)
+select
+    min(date_day) as first_day,
+    max(date_day) as last_day,
+    sum(sessions) as sessions,
+    sum(converted_sessions)::double / nullif(sum(sessions), 0) as conversion_rate,
+    sum(orders) as orders,
+    sum(gmv) as gmv,
+    sum(net_sales) as net_sales,
+    sum(net_sales) / nullif(sum(orders), 0) as aov,
+    sum(new_customers) as new_customers
+from window_days
+"""
+
+
+def summary_rows(serving_db: Path, days: int = 30) -> dict:
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        cursor = con.execute(SUMMARY_SQL.format(days=int(days)))
+        columns = [column[0] for column in cursor.description]
+        return dict(zip(columns, cursor.fetchone(), strict=True))
+
+
+def print_summary(serving_db: Path, days: int = 30) -> int:
+    if not serving_db.exists():
+        print(f"no serving file at {serving_db}: run `make run` first", file=sys.stderr)
+        return 1
+    k = summary_rows(serving_db, days)
+    currency_note = "(reporting currency, dbt var reporting_currency)"
+    conversion = "n/a" if k["conversion_rate"] is None else f"{k['conversion_rate']:.2%}"
+    aov = "n/a" if k["aov"] is None else f"{k['aov']:,.2f}"
+    print(f"\nKPI summary, last {days} days of data: {k['first_day']} .. {k['last_day']}")
+    print(f"  sessions         {k['sessions']:>14,}")
+    print(f"  conversion rate  {conversion:>14}")
+    print(f"  orders           {k['orders']:>14,}")
+    print(f"  GMV              {k['gmv']:>14,.2f}  {currency_note}")
+    print(f"  net sales        {k['net_sales']:>14,.2f}")
+    print(f"  AOV              {aov:>14}")
+    print(f"  new customers    {k['new_customers']:>14,}")
+    print(f"\nServing file: {serving_db}")
+    print("Open it read-only (it is replaced atomically after each run; readers never block the pipeline):")
+    print(f"  DuckDB CLI:  duckdb -readonly {serving_db} \"select * from marts.kpi_daily order by date_day desc limit 7\"")
+    print(f"  Python:      duckdb.connect('{serving_db}', read_only=True).sql('from marts.fct_orders limit 5').show()")
+    print(f"  BI tool:     Metabase/Superset/Evidence DuckDB connector, database file {serving_db}, read only")
+    return 0
