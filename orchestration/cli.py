@@ -24,7 +24,12 @@ def run_pipeline() -> int:
 
     job = defs.resolve_job_def("full_pipeline")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # INFO keeps the console readable; the UI still has every DEBUG event.
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     failed_checks = [
         event.asset_check_evaluation_data
         for event in result.all_events

@@ -1,0 +1,68 @@
+# Every command of the README. Run from the repository root.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DBT := $(BIN)/dbt --no-use-colors
+DBT_ARGS := --project-dir dbt_project --profiles-dir .
+
+# Sample shop size for `make demo` (about 50k events over 90 days).
+DEMO_DAYS ?= 90
+DEMO_VISITORS ?= 6000
+DEMO_SEED ?= 7
+ECOM_LANDING_DIR ?= data/landing
+
+.PHONY: help setup prepare demo run dev test lint format docs clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+# The virtualenv is rebuilt only when pyproject.toml or constraints.txt change.
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv with the pinned dependencies
+
+prepare: setup  ## build dbt's manifest (needed before Dagster loads the project)
+	$(DBT) parse $(DBT_ARGS) --quiet
+
+demo: prepare  ## generate the sample shop, run the pipeline through Dagster, print KPIs
+	$(BIN)/python -m orchestration.sample_shop --out $(ECOM_LANDING_DIR) --days $(DEMO_DAYS) --visitors $(DEMO_VISITORS) --seed $(DEMO_SEED)
+	$(BIN)/python -m orchestration.cli run
+	$(BIN)/python -m orchestration.cli summary
+
+run: prepare  ## load the landing dir, dbt build, publish the serving copy (one Dagster run)
+	$(BIN)/python -m orchestration.cli run
+
+dev: prepare  ## Dagster UI (webserver + daemon) on http://127.0.0.1:3000
+	$(BIN)/python -c "from orchestration.settings import load_settings as s; s().dagster_home.mkdir(parents=True, exist_ok=True)"
+	DAGSTER_HOME=$$($(BIN)/python -c "from orchestration.settings import load_settings as s; print(s().dagster_home)") \
+		$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
+
+test: prepare  ## the whole test suite
+	$(BIN)/pytest
+
+lint: setup  ## ruff lint and format check
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff format --check orchestration tests
+
+format: setup  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix orchestration tests
+	$(BIN)/ruff format orchestration tests
+
+docs: prepare  ## dbt docs as a static site in site/ (open site/index.html)
+	ECOM_WAREHOUSE=$${ECOM_WAREHOUSE:-$(CURDIR)/data/warehouse.duckdb} $(DBT) docs generate $(DBT_ARGS) --static --quiet
+	mkdir -p site
+	cp dbt_project/target/static_index.html site/index.html
+	@echo "docs: site/index.html"
+
+clean:  ## remove build output and data/ (keeps .venv)
+	rm -rf data site dbt_project/target dbt_project/logs logs .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
