@@ -1,0 +1,95 @@
+"""Shared fixtures: a generated shop run through the real pipeline, in temp dirs only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    landing: Path
+    warehouse: Path
+    serving: Path
+    dagster_home: Path
+    result: subprocess.CompletedProcess
+
+
+def pipeline_env(workdir: Path, landing: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        ECOM_LANDING_DIR=str(landing),
+        ECOM_WAREHOUSE=str(workdir / "warehouse.duckdb"),
+        ECOM_SERVING_DB=str(workdir / "serving.duckdb"),
+        DAGSTER_HOME=str(workdir / "dagster_home"),
+    )
+    return env
+
+
+def run_pipeline(workdir: Path, landing: Path) -> PipelineRun:
+    """`make run`'s command, pointed at temp paths."""
+    env = pipeline_env(workdir, landing)
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return PipelineRun(
+        landing=landing,
+        warehouse=Path(env["ECOM_WAREHOUSE"]),
+        serving=Path(env["ECOM_SERVING_DB"]),
+        dagster_home=Path(env["DAGSTER_HOME"]),
+        result=result,
+    )
+
+
+def generate_shop(out: Path, days: int, visitors: int, seed: int, end_date: str = "2026-10-31") -> None:
+    subprocess.run(
+        [
+            sys.executable, "-m", "orchestration.sample_shop", "--out", str(out), "--days", str(days),
+            "--visitors", str(visitors), "--seed", str(seed), "--end-date", end_date,
+        ],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> Path:
+    """Dagster reads dbt's manifest; build it once if `make prepare` has not."""
+    manifest = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
+    subprocess.run(
+        [str(BIN / "dbt"), "parse", "--project-dir", "dbt_project", "--profiles-dir", ".", "--quiet"],
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    return manifest
+
+
+@pytest.fixture(scope="session")
+def generated_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """A 45-day shop (about 16k events), generated and run once for the whole session."""
+    workdir = tmp_path_factory.mktemp("generated")
+    landing = workdir / "landing"
+    generate_shop(landing, days=45, visitors=2500, seed=11)
+    run = run_pipeline(workdir, landing)
+    assert run.result.returncode == 0, run.result.stderr[-5000:]
+    return run
+
+
+def loaded_at_bound() -> dt.datetime:
+    """Events more than a day past the load time are rejected: any test load happens after this."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,201 @@
+"""Independent computations over the landed files, in plain Python.
+
+Nothing here imports the pipeline: these functions read the landing folder
+the way the contract (landing-contract.md) and the definitions
+(kpi-definitions.md) describe it, so the marts can be checked against them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+IGNORED_SUFFIXES = (".tmp", ".partial", ".inprogress")
+BOT_PATTERNS = ("bot", "crawler", "spider", "python-requests", "curl/", "headlesschrome")
+EVENT_TYPES = {"track", "page", "screen", "identify", "group", "alias"}
+
+
+def landed_files(landing: Path, source: str) -> list[Path]:
+    root = landing / source
+    files = []
+    for path in root.rglob("*"):
+        parts = path.relative_to(root).parts
+        if not path.is_file() or any(p.startswith((".", "_")) for p in parts) or path.name.endswith(IGNORED_SUFFIXES):
+            continue
+        files.append(path)
+    # The contract's order: relative path, byte-wise.
+    return sorted(files, key=lambda p: p.relative_to(landing).as_posix().encode())
+
+
+def read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return data.decode()
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    text = read_text(path)
+    name = path.name.removesuffix(".gz")
+    if name.endswith(".csv"):
+        return list(csv.DictReader(io.StringIO(text)))
+    return [{k: "" if v is None else str(v) for k, v in json.loads(line).items()} for line in text.splitlines() if line]
+
+
+def parse_ts(text: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def latest_rows(landing: Path, source: str, key: tuple[str, ...], valid) -> dict[tuple, dict[str, str]]:
+    """Newest valid version per key: later file (byte-wise path), then later line."""
+    latest: dict[tuple, dict[str, str]] = {}
+    for path in landed_files(landing, source):
+        for row in read_rows(path):
+            if valid(row):
+                latest[tuple(row[k] for k in key)] = row
+    return latest
+
+
+def fx_rates(seed_csv: Path) -> dict[str, list[tuple[dt.date, float]]]:
+    rates: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
+    with seed_csv.open() as handle:
+        for row in csv.DictReader(handle):
+            rates[row["currency"]].append((dt.date.fromisoformat(row["rate_date"]), float(row["usd_per_unit"])))
+    for series in rates.values():
+        series.sort()
+    return rates
+
+
+def rate_on(rates: dict, currency: str, day: dt.date) -> float:
+    """Nearest earlier (or same) date's rate."""
+    earlier = [rate for rate_day, rate in rates[currency] if rate_day <= day]
+    if not earlier:
+        raise KeyError(f"no {currency} rate on or before {day}")
+    return earlier[-1]
+
+
+def cents(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def is_decimal(text: str) -> bool:
+    try:
+        Decimal(text)
+        return True
+    except Exception:
+        return False
+
+
+def orders_truth(landing: Path, seed_csv: Path) -> dict[str, dict]:
+    """Per order: date (UTC), customer, cancelled flag, GMV and net sales in USD, to the cent."""
+    orders = latest_rows(
+        landing, "orders", ("order_id",),
+        lambda r: r.get("order_id") and r.get("customer_id") and parse_ts(r.get("created_at", "")) and r.get("status")
+        and r.get("currency"),
+    )
+    items = latest_rows(
+        landing, "order_items", ("order_id", "line_id"),
+        lambda r: r.get("order_id") and r.get("line_id") and r.get("product_id")
+        and r.get("quantity", "").lstrip("+").isdigit() and is_decimal(r.get("unit_price", "")),
+    )
+    lines: dict[str, list[dict]] = defaultdict(list)
+    for (order_id, _), row in items.items():
+        lines[order_id].append(row)
+    rates = fx_rates(seed_csv)
+    truth = {}
+    for (order_id,), row in orders.items():
+        ordered_at = parse_ts(row["created_at"])
+        gmv_local = sum(Decimal(r["quantity"]) * Decimal(r["unit_price"]) for r in lines[order_id])
+        if row.get("discount_total"):
+            discount_local = Decimal(row["discount_total"])
+        else:
+            discount_local = sum(Decimal(r.get("discount") or "0") for r in lines[order_id])
+        rate = rate_on(rates, row["currency"], ordered_at.date()) / rate_on(rates, "USD", ordered_at.date())
+        gmv = cents(float(gmv_local) * rate)
+        discount = cents(float(discount_local) * rate)
+        truth[order_id] = {
+            "order_date": ordered_at.date(),
+            "ordered_at": ordered_at,
+            "customer_id": row["customer_id"],
+            "is_cancelled": row["status"] == "cancelled",
+            "gmv": gmv,
+            "net_sales": gmv - discount,
+        }
+    return truth
+
+
+def valid_events(landing: Path, loaded_after: dt.datetime) -> dict[str, dict]:
+    """Accepted events per messageId (first delivery by receivedAt), per the contract's rules."""
+    events: dict[str, dict] = {}
+    for path in landed_files(landing, "events"):
+        for line in read_text(path).splitlines():
+            if not line.strip():
+                continue
+            try:
+                msg = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if not isinstance(msg, dict):
+                continue
+            ts = parse_ts(msg.get("timestamp") or "")
+            if (
+                not msg.get("messageId")
+                or msg.get("type") not in EVENT_TYPES
+                or ts is None
+                or not (msg.get("anonymousId") or msg.get("userId"))
+                or (msg["type"] == "track" and not msg.get("event"))
+                or ts > loaded_after + dt.timedelta(days=1)
+            ):
+                continue
+            received = parse_ts(msg.get("receivedAt") or "") or dt.datetime.max
+            known = events.get(msg["messageId"])
+            if known is None or received < known["received_at"]:
+                events[msg["messageId"]] = {"ts": ts, "received_at": received, "msg": msg}
+    return events
+
+
+def sessions_truth(events: dict[str, dict], timeout_minutes: int = 30) -> list[dict]:
+    """Sessions per anonymousId: a gap over the timeout starts a new one (exactly the timeout stays)."""
+    by_visitor: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for message_id, event in events.items():
+        anonymous_id = event["msg"].get("anonymousId")
+        if anonymous_id:
+            by_visitor[anonymous_id].append((event["ts"], message_id))
+    sessions = []
+    timeout = dt.timedelta(minutes=timeout_minutes)
+    for visitor_events in by_visitor.values():
+        visitor_events.sort()
+        current: list[str] = []
+        previous: dt.datetime | None = None
+        for ts, message_id in visitor_events:
+            if previous is not None and ts - previous > timeout:
+                sessions.append(current)
+                current = []
+            current.append(message_id)
+            previous = ts
+        sessions.append(current)
+    result = []
+    for message_ids in sessions:
+        first = events[message_ids[0]]["msg"]
+        user_agent = ((first.get("context") or {}).get("userAgent") or "").lower()
+        result.append(
+            {
+                "session_date": events[message_ids[0]]["ts"].date(),
+                "is_bot": any(p in user_agent for p in BOT_PATTERNS),
+                "is_converted": any(events[m]["msg"].get("event") == "Order Completed" for m in message_ids),
+                "events": len(message_ids),
+            }
+        )
+    return result

@@ -1,0 +1,139 @@
+"""The real pipeline on a generated shop, checked against plain-Python computations over the landed files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO_ROOT, PipelineRun, loaded_at_bound, run_pipeline
+from tests.independent import orders_truth, sessions_truth, valid_events
+
+pytestmark = pytest.mark.slow
+FX_SEED = REPO_ROOT / "seeds" / "fx_rates.csv"
+
+
+def query(path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_orders_and_revenue_match_the_landed_csvs(generated_run: PipelineRun) -> None:
+    truth = orders_truth(generated_run.landing, FX_SEED)
+    kept = [o for o in truth.values() if not o["is_cancelled"]]
+    assert len(kept) > 50, "the generated shop should have a fair number of orders"
+    assert any(o["is_cancelled"] for o in truth.values()), "the generator restates some orders as cancelled"
+
+    orders, gmv, net_sales = query(
+        generated_run.serving, "select sum(orders), sum(gmv), sum(net_sales) from marts.kpi_daily"
+    )[0]
+    assert orders == len(kept)
+    assert gmv == sum(o["gmv"] for o in kept)
+    assert net_sales == sum(o["net_sales"] for o in kept)
+
+    per_day = Counter(o["order_date"] for o in kept)
+    mart_days = dict(query(generated_run.serving, "select date_day, orders from marts.kpi_daily where orders > 0"))
+    assert mart_days == dict(per_day)
+
+
+def test_new_customers_are_first_non_cancelled_orders(generated_run: PipelineRun) -> None:
+    truth = orders_truth(generated_run.landing, FX_SEED)
+    first_day: dict[str, dt.date] = {}
+    for order in sorted((o for o in truth.values() if not o["is_cancelled"]), key=lambda o: o["ordered_at"]):
+        first_day.setdefault(order["customer_id"], order["order_date"])
+    expected = Counter(first_day.values())
+    actual = dict(query(generated_run.serving, "select date_day, new_customers from marts.kpi_daily where new_customers > 0"))
+    assert actual == dict(expected)
+
+
+def test_sessions_and_conversions_match_an_independent_sessionization(generated_run: PipelineRun) -> None:
+    events = valid_events(generated_run.landing, loaded_at_bound())
+    sessions = [s for s in sessions_truth(events) if not s["is_bot"]]
+    assert len(sessions) > 1000
+    by_day = Counter(s["session_date"] for s in sessions)
+    converted = sum(s["is_converted"] for s in sessions)
+    mart = dict(query(generated_run.serving, "select date_day, sessions from marts.kpi_daily where sessions > 0"))
+    assert mart == dict(by_day)
+    (mart_converted,) = query(generated_run.serving, "select sum(converted_sessions) from marts.kpi_daily")[0]
+    assert mart_converted == converted
+
+
+def test_every_bad_line_is_quarantined_with_its_reason(generated_run: PipelineRun) -> None:
+    manifest = json.loads((generated_run.landing / "_generator_manifest.json").read_text())
+    rejected = dict(query(generated_run.warehouse, "select reason, count(*) from raw.events_rejected group by reason"))
+    faults = manifest["event_faults"]
+    assert rejected.get("invalid JSON", 0) == faults["invalid_json"]
+    assert rejected.get("missing messageId", 0) == faults["missing_message_id"]
+    assert rejected.get("missing type", 0) == faults["missing_type"]
+    assert rejected.get("missing timestamp", 0) == faults["missing_timestamp"]
+    assert rejected.get("missing anonymousId and userId", 0) == faults["missing_identity"]
+    assert rejected.get("track without event", 0) == faults["track_without_event"]
+    assert rejected.get("unparseable timestamp", 0) == faults["unparseable_timestamp"]
+    assert rejected.get("timestamp more than a day in the future", 0) == faults["future_timestamp"]
+    assert sum(rejected.values()) == sum(faults.values())
+
+    # every accepted line is in raw, and duplicates collapse to one event in staging
+    raw_rows, distinct_ids = query(generated_run.warehouse, "select count(*), count(distinct message_id) from raw.events")[0]
+    assert raw_rows - distinct_ids == manifest["event_duplicates"]
+    assert distinct_ids == manifest["events"]
+    (staged,) = query(generated_run.warehouse, "select count(*) from staging.stg_tracking__events")[0]
+    assert staged == manifest["events"]
+
+    for source, reasons in manifest["table_faults"].items():
+        got = dict(query(generated_run.warehouse, f"select reason, count(*) from raw.{source}_rejected group by reason"))
+        assert got == reasons, source
+
+
+def test_ignored_names_are_never_loaded(generated_run: PipelineRun) -> None:
+    paths = [p for (p,) in query(generated_run.warehouse, "select path from raw.load_log")]
+    assert paths, "the load log records every file"
+    assert not [p for p in paths if p.endswith((".inprogress", ".partial", ".tmp")) or "/_" in p or "/." in p]
+
+
+def test_a_rerun_loads_nothing_and_changes_no_kpi(generated_run: PipelineRun, tmp_path) -> None:
+    before_log = query(generated_run.warehouse, "select count(*) from raw.load_log")[0][0]
+    before = query(generated_run.serving, "select * from marts.kpi_daily order by date_day")
+    rerun = run_pipeline(generated_run.warehouse.parent, generated_run.landing)
+    assert rerun.result.returncode == 0, rerun.result.stderr[-3000:]
+    assert query(generated_run.warehouse, "select count(*) from raw.load_log")[0][0] == before_log
+    assert query(generated_run.serving, "select * from marts.kpi_daily order by date_day") == before
+
+
+def test_serving_file_has_the_marts_and_no_pii(generated_run: PipelineRun) -> None:
+    tables = {t for (t,) in query(generated_run.serving, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    assert {"fct_orders", "fct_sessions", "kpi_daily"} <= tables
+    columns = {c for (c,) in query(generated_run.serving, "select column_name from information_schema.columns")}
+    assert not columns & {"email", "first_name", "last_name", "ip", "traits", "message"}
+    # no stored value looks like an email address or the generator's IP range
+    for table in tables:
+        text_columns = [
+            c for (c,) in query(
+                generated_run.serving,
+                f"select column_name from information_schema.columns where table_name = '{table}' and data_type = 'VARCHAR'",
+            )
+        ]
+        for column in text_columns:
+            (hits,) = query(
+                generated_run.serving,
+                f"select count(*) from marts.{table} where {column} like '%@%' or {column} like '198.51.100.%'",
+            )[0]
+            assert hits == 0, f"{table}.{column}"
+
+
+def test_serving_file_opens_in_a_fresh_read_only_connection_while_the_warehouse_is_held(generated_run: PipelineRun) -> None:
+    # A writer holds the warehouse, as the pipeline would; a BI reader of the serving file is unaffected.
+    with duckdb.connect(str(generated_run.warehouse)):
+        rows = query(generated_run.serving, "select count(*) from marts.kpi_daily")
+    assert rows[0][0] > 0
+
+
+def test_run_stays_in_its_own_directories(generated_run: PipelineRun) -> None:
+    assert generated_run.dagster_home.is_dir(), "Dagster's run history goes to DAGSTER_HOME"
+    assert (generated_run.warehouse.parent / "serving.duckdb").exists()
+    # gmv is never a float sum: money keeps cents exactly
+    (gmv,) = query(generated_run.serving, "select sum(gmv) from marts.fct_orders")[0]
+    assert isinstance(gmv, Decimal)
