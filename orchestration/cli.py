@@ -1,7 +1,7 @@
 """Command-line entry points behind `make run` and `make demo`.
 
-    python -m orchestration.cli run       # the whole pipeline, once, through Dagster
-    python -m orchestration.cli summary   # KPI summary of the last 30 days, from the serving file
+python -m orchestration.cli run       # the whole pipeline, once, through Dagster
+python -m orchestration.cli summary   # KPI summary of the last 30 days, from the serving file
 """
 
 from __future__ import annotations
@@ -38,11 +38,17 @@ def run_pipeline() -> int:
     ]
     errors = [c for c in failed_checks if c.severity == dg.AssetCheckSeverity.ERROR]
     for check in failed_checks:
-        print(f"check {check.severity.value.lower()}: {check.asset_key.to_user_string()} {check.check_name}", file=sys.stderr)
+        print(
+            f"check {check.severity.value.lower()}: {check.asset_key.to_user_string()} {check.check_name}",
+            file=sys.stderr,
+        )
     if not result.success or errors:
         failed_steps = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
-        print(f"pipeline FAILED (run {result.run_id}); failed steps: {failed_steps or 'none'}; "
-              f"error checks: {len(errors)}", file=sys.stderr)
+        print(
+            f"pipeline FAILED (run {result.run_id}); failed steps: {failed_steps or 'none'}; "
+            f"error checks: {len(errors)}",
+            file=sys.stderr,
+        )
         return 1
     print(f"pipeline succeeded (run {result.run_id}); serving copy at {settings.serving_db}", file=sys.stderr)
     return 0

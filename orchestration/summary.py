@@ -55,7 +55,9 @@ def print_summary(serving_db: Path, days: int = 30) -> int:
     print(f"  new customers    {k['new_customers']:>14,}")
     print(f"\nServing file: {serving_db}")
     print("Open it read-only (it is replaced atomically after each run; readers never block the pipeline):")
-    print(f"  DuckDB CLI:  duckdb -readonly {serving_db} \"select * from marts.kpi_daily order by date_day desc limit 7\"")
+    print(
+        f'  DuckDB CLI:  duckdb -readonly {serving_db} "select * from marts.kpi_daily order by date_day desc limit 7"'
+    )
     print(f"  Python:      duckdb.connect('{serving_db}', read_only=True).sql('from marts.fct_orders limit 5').show()")
     print(f"  BI tool:     Metabase/Superset/Evidence DuckDB connector, database file {serving_db}, read only")
     return 0

@@ -58,8 +58,19 @@ def run_pipeline(workdir: Path, landing: Path) -> PipelineRun:
 def generate_shop(out: Path, days: int, visitors: int, seed: int, end_date: str = "2026-10-31") -> None:
     subprocess.run(
         [
-            sys.executable, "-m", "orchestration.sample_shop", "--out", str(out), "--days", str(days),
-            "--visitors", str(visitors), "--seed", str(seed), "--end-date", end_date,
+            sys.executable,
+            "-m",
+            "orchestration.sample_shop",
+            "--out",
+            str(out),
+            "--days",
+            str(days),
+            "--visitors",
+            str(visitors),
+            "--seed",
+            str(seed),
+            "--end-date",
+            end_date,
         ],
         cwd=REPO_ROOT,
         check=True,

@@ -101,14 +101,28 @@ def is_decimal(text: str) -> bool:
 def orders_truth(landing: Path, seed_csv: Path) -> dict[str, dict]:
     """Per order: date (UTC), customer, cancelled flag, GMV and net sales in USD, to the cent."""
     orders = latest_rows(
-        landing, "orders", ("order_id",),
-        lambda r: r.get("order_id") and r.get("customer_id") and parse_ts(r.get("created_at", "")) and r.get("status")
-        and r.get("currency"),
+        landing,
+        "orders",
+        ("order_id",),
+        lambda r: (
+            r.get("order_id")
+            and r.get("customer_id")
+            and parse_ts(r.get("created_at", ""))
+            and r.get("status")
+            and r.get("currency")
+        ),
     )
     items = latest_rows(
-        landing, "order_items", ("order_id", "line_id"),
-        lambda r: r.get("order_id") and r.get("line_id") and r.get("product_id")
-        and r.get("quantity", "").lstrip("+").isdigit() and is_decimal(r.get("unit_price", "")),
+        landing,
+        "order_items",
+        ("order_id", "line_id"),
+        lambda r: (
+            r.get("order_id")
+            and r.get("line_id")
+            and r.get("product_id")
+            and r.get("quantity", "").lstrip("+").isdigit()
+            and is_decimal(r.get("unit_price", ""))
+        ),
     )
     lines: dict[str, list[dict]] = defaultdict(list)
     for (order_id, _), row in items.items():

@@ -1,7 +1,6 @@
 """The dbt project as assets: `dbt build`, so each model's tests run right after it."""
 # No `from __future__ import annotations` here: Dagster reads the context annotation at runtime.
 
-
 from collections.abc import Iterator
 from typing import Any
 

@@ -1,7 +1,6 @@
 """One asset per landing source: new files into `raw`, bad rows into `raw.<source>_rejected`."""
 # No `from __future__ import annotations` here: Dagster reads the context annotation at runtime.
 
-
 from collections.abc import Iterator
 
 import dagster as dg

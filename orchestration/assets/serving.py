@@ -1,6 +1,5 @@
 """The serving copy: the marts in a separate DuckDB file that BI tools open read-only."""
 
-
 import os
 from pathlib import Path
 

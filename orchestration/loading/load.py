@@ -56,8 +56,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
     for source in (EVENT_SOURCE, *TABLES):
         con.execute(
-            f"create table if not exists raw.{source}_rejected "
-            f"(record varchar, reason varchar, {META_COLUMNS})"
+            f"create table if not exists raw.{source}_rejected (record varchar, reason varchar, {META_COLUMNS})"
         )
     for contract in TABLES.values():
         columns = ", ".join(f"{c.name} varchar" for c in contract.columns)
@@ -97,9 +96,17 @@ def _log(con, f: LandedFile, digest: str, load_id: int, loaded_at, loaded: int, 
     con.execute(
         "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            load_id, f.source, f.relative_path, f.size,
+            load_id,
+            f.source,
+            f.relative_path,
+            f.size,
             dt.datetime.fromtimestamp(f.mtime, dt.UTC).replace(tzinfo=None),
-            digest, loaded_at, loaded, rejected, dups, error,
+            digest,
+            loaded_at,
+            loaded,
+            rejected,
+            dups,
+            error,
         ],
     )
 
@@ -320,7 +327,7 @@ def _load_table_batch(
         """
     ).fetchall()
     names = sorted(present)
-    cleaned = ", ".join(f"nullif(trim(c.\"{n}\"), '') as \"{n}\"" for n in names)
+    cleaned = ", ".join(f'nullif(trim(c."{n}"), \'\') as "{n}"' for n in names)
     con.execute(
         f"""
         insert into raw.{contract.source} by name

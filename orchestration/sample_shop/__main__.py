@@ -1,6 +1,6 @@
 """Generate a sample shop landing directory.
 
-    python -m orchestration.sample_shop --out data/landing --days 90 --visitors 10000 --seed 7
+python -m orchestration.sample_shop --out data/landing --days 90 --visitors 10000 --seed 7
 """
 
 from __future__ import annotations

@@ -46,9 +46,7 @@ def create_reference_tables(con: duckdb.DuckDBPyConnection, p: ShopParams) -> No
     # seed, the stream name and the key.
     con.execute(f"create or replace macro u(k, i) as (hash({p.seed}, k, i) % 1000003) / 1000003.0")
     con.execute(f"create or replace macro u2(k, i, j) as (hash({p.seed}, k, i, j) % 1000003) / 1000003.0")
-    con.execute(
-        "create or replace macro pick(lst, x) as lst[1 + least(floor(x * len(lst))::bigint, len(lst) - 1)]"
-    )
+    con.execute("create or replace macro pick(lst, x) as lst[1 + least(floor(x * len(lst))::bigint, len(lst) - 1)]")
     con.execute(
         "create or replace macro uuid_of(x) as "
         "substr(md5(x), 1, 8) || '-' || substr(md5(x), 9, 4) || '-4' || substr(md5(x), 14, 3) "
@@ -647,7 +645,9 @@ def create_event_files(con: duckdb.DuckDBPyConnection, p: ShopParams) -> None:
     fault_cases = []
     lower = 0
     for fault, rate in EVENT_FAULTS:
-        fault_cases.append(f"when u('fault', message_id) * 10000 >= {lower} and u('fault', message_id) * 10000 < {lower + rate} then '{fault}'")
+        fault_cases.append(
+            f"when u('fault', message_id) * 10000 >= {lower} and u('fault', message_id) * 10000 < {lower + rate} then '{fault}'"
+        )
         lower += rate
     fault_case = "case " + " ".join(fault_cases) + " end"
     con.execute(
@@ -714,4 +714,3 @@ def create_event_files(con: duckdb.DuckDBPyConnection, p: ShopParams) -> None:
         select * from faulty_lines
         """
     )
-

@@ -7,8 +7,6 @@ on the SQL.
 
 from __future__ import annotations
 
-import duckdb
-
 from orchestration.sample_shop import reference as ref
 from orchestration.sample_shop.build import ShopParams
 
@@ -293,8 +291,9 @@ def products_query() -> str:
 def fault_rows_query(source: str, column: str, replacement: str, columns: list[str], base_sql: str) -> str:
     """Spoiled copies of a small, hash-chosen share of a source's rows."""
     select_list = ", ".join(
-        f"'{replacement}' as {c}" if c == column else
-        (f"{c} || '-bad'" if c in ("line_id", "refund_id", "review_id") else c)
+        f"'{replacement}' as {c}"
+        if c == column
+        else (f"{c} || '-bad'" if c in ("line_id", "refund_id", "review_id") else c)
         for c in columns
     )
     row_key = "concat_ws('|', " + ", ".join(columns) + ")"

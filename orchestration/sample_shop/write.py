@@ -82,7 +82,7 @@ def _render(fmt: str, columns: list[str], rows: list[tuple]) -> bytes:
     lines = []
     for row in rows:
         # Empty text means "absent" in NDJSON: the key is left out.
-        lines.append(json.dumps({c: v for c, v in zip(columns, row) if v not in ("", None)}))
+        lines.append(json.dumps({c: v for c, v in zip(columns, row, strict=True) if v not in ("", None)}))
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -46,7 +46,9 @@ def test_new_customers_are_first_non_cancelled_orders(generated_run: PipelineRun
     for order in sorted((o for o in truth.values() if not o["is_cancelled"]), key=lambda o: o["ordered_at"]):
         first_day.setdefault(order["customer_id"], order["order_date"])
     expected = Counter(first_day.values())
-    actual = dict(query(generated_run.serving, "select date_day, new_customers from marts.kpi_daily where new_customers > 0"))
+    actual = dict(
+        query(generated_run.serving, "select date_day, new_customers from marts.kpi_daily where new_customers > 0")
+    )
     assert actual == dict(expected)
 
 
@@ -77,14 +79,18 @@ def test_every_bad_line_is_quarantined_with_its_reason(generated_run: PipelineRu
     assert sum(rejected.values()) == sum(faults.values())
 
     # every accepted line is in raw, and duplicates collapse to one event in staging
-    raw_rows, distinct_ids = query(generated_run.warehouse, "select count(*), count(distinct message_id) from raw.events")[0]
+    raw_rows, distinct_ids = query(
+        generated_run.warehouse, "select count(*), count(distinct message_id) from raw.events"
+    )[0]
     assert raw_rows - distinct_ids == manifest["event_duplicates"]
     assert distinct_ids == manifest["events"]
     (staged,) = query(generated_run.warehouse, "select count(*) from staging.stg_tracking__events")[0]
     assert staged == manifest["events"]
 
     for source, reasons in manifest["table_faults"].items():
-        got = dict(query(generated_run.warehouse, f"select reason, count(*) from raw.{source}_rejected group by reason"))
+        got = dict(
+            query(generated_run.warehouse, f"select reason, count(*) from raw.{source}_rejected group by reason")
+        )
         assert got == reasons, source
 
 
@@ -104,14 +110,20 @@ def test_a_rerun_loads_nothing_and_changes_no_kpi(generated_run: PipelineRun, tm
 
 
 def test_serving_file_has_the_marts_and_no_pii(generated_run: PipelineRun) -> None:
-    tables = {t for (t,) in query(generated_run.serving, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    tables = {
+        t
+        for (t,) in query(
+            generated_run.serving, "select table_name from information_schema.tables where table_schema = 'marts'"
+        )
+    }
     assert {"fct_orders", "fct_sessions", "kpi_daily"} <= tables
     columns = {c for (c,) in query(generated_run.serving, "select column_name from information_schema.columns")}
     assert not columns & {"email", "first_name", "last_name", "ip", "traits", "message"}
     # no stored value looks like an email address or the generator's IP range
     for table in tables:
         text_columns = [
-            c for (c,) in query(
+            c
+            for (c,) in query(
                 generated_run.serving,
                 f"select column_name from information_schema.columns where table_name = '{table}' and data_type = 'VARCHAR'",
             )
@@ -124,7 +136,9 @@ def test_serving_file_has_the_marts_and_no_pii(generated_run: PipelineRun) -> No
             assert hits == 0, f"{table}.{column}"
 
 
-def test_serving_file_opens_in_a_fresh_read_only_connection_while_the_warehouse_is_held(generated_run: PipelineRun) -> None:
+def test_serving_file_opens_in_a_fresh_read_only_connection_while_the_warehouse_is_held(
+    generated_run: PipelineRun,
+) -> None:
     # A writer holds the warehouse, as the pipeline would; a BI reader of the serving file is unaffected.
     with duckdb.connect(str(generated_run.warehouse)):
         rows = query(generated_run.serving, "select count(*) from marts.kpi_daily")

@@ -79,7 +79,9 @@ def test_quarantine_and_duplicates(tiny_run: PipelineRun) -> None:
         events = con.execute("select _line, reason from raw.events_rejected order by _line").fetchall()
         items = con.execute("select _line, reason from raw.order_items_rejected").fetchall()
         staged = con.execute("select count(*) from staging.stg_tracking__events").fetchone()[0]
-        order_session = con.execute("select session_id is not null from marts.fct_orders where order_id = 'O2'").fetchone()[0]
+        order_session = con.execute(
+            "select session_id is not null from marts.fct_orders where order_id = 'O2'"
+        ).fetchone()[0]
     # lines 7 and 8 of 2026-03-02.jsonl
     assert events == [(7, "invalid JSON"), (8, "track without event")]
     # line 8 of the items CSV (the header is line 1)
