@@ -14,6 +14,8 @@ DEMO_DAYS ?= 90
 DEMO_VISITORS ?= 6000
 DEMO_SEED ?= 7
 ECOM_LANDING_DIR ?= data/landing
+# The virtualenv's tools (dbt, dagster) first on PATH for every command.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup prepare demo run dev test lint format docs clean
 
@@ -42,8 +44,7 @@ run: prepare  ## load the landing dir, dbt build, publish the serving copy (one 
 	$(BIN)/python -m orchestration.cli run
 
 dev: prepare  ## Dagster UI (webserver + daemon) on http://127.0.0.1:3000
-	$(BIN)/python -c "from orchestration.settings import load_settings as s; s().dagster_home.mkdir(parents=True, exist_ok=True)"
-	DAGSTER_HOME=$$($(BIN)/python -c "from orchestration.settings import load_settings as s; print(s().dagster_home)") \
+	DAGSTER_HOME=$$($(BIN)/python -c "import orchestration.settings as s; print(s.ensure_dagster_home(s.load_settings()))") \
 		$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
 
 test: prepare  ## the whole test suite

@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from orchestration.settings import export_for_subprocesses, load_settings
+from orchestration.settings import ensure_dagster_home, export_for_subprocesses, load_settings
 
 
 def run_pipeline() -> int:
     """Materialises every asset in one Dagster run; non-zero if any step or error-severity check failed."""
     settings = load_settings()
     export_for_subprocesses(settings)
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    ensure_dagster_home(settings)
 
     import dagster as dg
 

@@ -48,3 +48,12 @@ def export_for_subprocesses(settings: Settings) -> None:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ.setdefault("ECOM_DUCKDB_MEMORY_LIMIT", settings.duckdb_memory_limit)
     os.environ.setdefault("ECOM_DUCKDB_THREADS", str(settings.duckdb_threads))
+
+
+def ensure_dagster_home(settings: Settings) -> Path:
+    """DAGSTER_HOME with the repository's dagster.yaml, created on first use."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text((REPO_ROOT / "orchestration" / "config" / "dagster.yaml").read_text())
+    return settings.dagster_home
