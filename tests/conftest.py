@@ -35,9 +35,26 @@ def pipeline_env(workdir: Path, landing: Path) -> dict[str, str]:
     return env
 
 
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file below a folder with its size and mtime (empty when the folder does not exist).
+
+    data/dagster_home is left out: a `make dev` running beside the tests writes its
+    heartbeats there. That the run's own Dagster history goes elsewhere is tested
+    through PipelineRun.dagster_home.
+    """
+    if not folder.exists():
+        return {}
+    return {
+        str(p): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file() and "dagster_home" not in p.relative_to(folder).parts
+    }
+
+
 def run_pipeline(workdir: Path, landing: Path) -> PipelineRun:
-    """`make run`'s command, pointed at temp paths."""
+    """`make run`'s command, pointed at temp paths; it must leave the repository's data/ alone."""
     env = pipeline_env(workdir, landing)
+    data_before = snapshot(REPO_ROOT / "data")
     result = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "run"],
         cwd=REPO_ROOT,
@@ -46,6 +63,7 @@ def run_pipeline(workdir: Path, landing: Path) -> PipelineRun:
         text=True,
         timeout=900,
     )
+    assert snapshot(REPO_ROOT / "data") == data_before, "a run pointed elsewhere wrote into data/"
     return PipelineRun(
         landing=landing,
         warehouse=Path(env["ECOM_WAREHOUSE"]),

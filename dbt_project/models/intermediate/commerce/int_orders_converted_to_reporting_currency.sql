@@ -46,14 +46,8 @@ with_rates as (
         order_fx.usd_per_unit as order_usd_per_unit,
         reporting_fx.usd_per_unit as reporting_usd_per_unit
     from orders_dated
-    left join fx as order_fx
-        on order_fx.currency = orders_dated.currency
-        and orders_dated.order_date >= order_fx.valid_from
-        and (order_fx.valid_to is null or orders_dated.order_date < order_fx.valid_to)
-    left join fx as reporting_fx
-        on reporting_fx.currency = '{{ var("reporting_currency") }}'
-        and orders_dated.order_date >= reporting_fx.valid_from
-        and (reporting_fx.valid_to is null or orders_dated.order_date < reporting_fx.valid_to)
+    {{ left_join_fx_rate('fx', 'order_fx', 'orders_dated.currency', 'orders_dated.order_date') }}
+    {{ left_join_fx_rate('fx', 'reporting_fx', "'" ~ var('reporting_currency') ~ "'", 'orders_dated.order_date') }}
 
 ),
 

@@ -45,14 +45,8 @@ final as (
         refunds_dated.quantity,
         refunds_dated.reason
     from refunds_dated
-    left join fx as refund_fx
-        on refund_fx.currency = refunds_dated.currency
-        and refunds_dated.refund_date >= refund_fx.valid_from
-        and (refund_fx.valid_to is null or refunds_dated.refund_date < refund_fx.valid_to)
-    left join fx as reporting_fx
-        on reporting_fx.currency = '{{ var("reporting_currency") }}'
-        and refunds_dated.refund_date >= reporting_fx.valid_from
-        and (reporting_fx.valid_to is null or refunds_dated.refund_date < reporting_fx.valid_to)
+    {{ left_join_fx_rate('fx', 'refund_fx', 'refunds_dated.currency', 'refunds_dated.refund_date') }}
+    {{ left_join_fx_rate('fx', 'reporting_fx', "'" ~ var('reporting_currency') ~ "'", 'refunds_dated.refund_date') }}
 
 )
 

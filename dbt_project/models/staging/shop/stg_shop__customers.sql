@@ -8,18 +8,10 @@ source as (
 
 latest as (
 
-    select *
-    from (
-        select
-            *,
-            row_number() over (partition by customer_id order by _load_id desc, _file desc, _line desc) as version_rank
-        from source
-    ) as ranked
-    where version_rank = 1
+    {{ newest_version('source', ['customer_id']) }}
 
 ),
 
--- email and names stay in raw: nothing past staging holds PII
 final as (
 
     select

@@ -6,18 +6,10 @@ source as (
 
 ),
 
--- restatements: the newest version of each order wins (later load, then the
--- file path that sorts last, then the later line; landing-contract.md)
+-- restatements: the newest version of each order wins
 latest as (
 
-    select *
-    from (
-        select
-            *,
-            row_number() over (partition by order_id order by _load_id desc, _file desc, _line desc) as version_rank
-        from source
-    ) as ranked
-    where version_rank = 1
+    {{ newest_version('source', ['order_id']) }}
 
 ),
 

@@ -8,14 +8,7 @@ source as (
 
 latest as (
 
-    select *
-    from (
-        select
-            *,
-            row_number() over (partition by refund_id order by _load_id desc, _file desc, _line desc) as version_rank
-        from source
-    ) as ranked
-    where version_rank = 1
+    {{ newest_version('source', ['refund_id']) }}
 
 ),
 
