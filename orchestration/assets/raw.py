@@ -22,26 +22,28 @@ RAW_SPECS = [
 
 @dg.multi_asset(specs=RAW_SPECS, can_subset=True, name="load_landing")
 def load_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-    """Loads every selected source in one warehouse connection, closed before dbt starts."""
+    """Loads every selected source as one load: one transaction, one connection, closed before dbt starts."""
     settings = load_settings()
+    selected = [key.path[-1] for key in context.selected_asset_keys]
+    sources = [source for source in SOURCES if source in selected]
     con = load.connect(settings.warehouse, settings.duckdb_memory_limit, settings.duckdb_threads)
     try:
-        load.ensure_raw_schema(con)
-        load_id = load.next_load_id(con)
-        for key in sorted(context.selected_asset_keys, key=lambda k: SOURCES.index(k.path[-1])):
-            source = key.path[-1]
-            stats = load.load_source(con, settings.landing_dir, source, load_id, context.log.info)
-            yield dg.MaterializeResult(
-                asset_key=key,
-                metadata={
-                    "load_id": load_id,
-                    "files_loaded": stats.files_loaded,
-                    "files_skipped": stats.files_skipped,
-                    "rows_loaded": stats.rows_loaded,
-                    "rows_rejected": stats.rows_rejected,
-                    "duplicate_rows": stats.duplicate_rows,
-                    "landing_dir": str(settings.landing_dir / source),
-                },
-            )
+        load_id, stats = load.load_landing(con, settings.landing_dir, sources, context.log.info)
     finally:
+        # dbt opens the warehouse in its own process next: never hold it open.
         con.close()
+    for source in sources:
+        s = stats[source]
+        yield dg.MaterializeResult(
+            asset_key=["raw", source],
+            metadata={
+                "load_id": load_id,
+                "files_loaded": s.files_loaded,
+                "files_skipped": s.files_skipped,
+                "files_rejected": s.files_rejected,
+                "rows_loaded": s.rows_loaded,
+                "rows_rejected": s.rows_rejected,
+                "duplicate_rows": s.duplicate_rows,
+                "landing_dir": str(settings.landing_dir / source),
+            },
+        )

@@ -75,7 +75,7 @@ def test_every_bad_line_is_quarantined_with_its_reason(generated_run: PipelineRu
     assert rejected.get("missing anonymousId and userId", 0) == faults["missing_identity"]
     assert rejected.get("track without event", 0) == faults["track_without_event"]
     assert rejected.get("unparseable timestamp", 0) == faults["unparseable_timestamp"]
-    assert rejected.get("timestamp more than a day in the future", 0) == faults["future_timestamp"]
+    assert rejected.get("timestamp more than a day after the load", 0) == faults["future_timestamp"]
     assert sum(rejected.values()) == sum(faults.values())
 
     # every accepted line is in raw, and duplicates collapse to one event in staging

@@ -46,18 +46,18 @@ def test_crash_then_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(load, "_log", crash_on_second_file)
     with pytest.raises(KeyboardInterrupt):
-        load.load_source(con, landing, "events", load.next_load_id(con))
+        load.load_source(con, landing, "events")
     con.execute("rollback")
     # the batch was one transaction: no row and no log entry survived
     assert counts(con) == (0, 0)
 
     monkeypatch.setattr(load, "_log", real_log)
-    stats = load.load_source(con, landing, "events", load.next_load_id(con))
+    stats = load.load_source(con, landing, "events")
     assert (stats.files_loaded, stats.rows_loaded) == (3, 9)
     assert counts(con) == (9, 3)
 
     # a third run finds nothing new
-    again = load.load_source(con, landing, "events", load.next_load_id(con))
+    again = load.load_source(con, landing, "events")
     assert (again.files_loaded, again.files_skipped) == (0, 3)
     assert counts(con) == (9, 3)
 
@@ -67,12 +67,12 @@ def test_changed_file_is_a_new_version(tmp_path: Path) -> None:
     write_events(landing)
     con = load.connect(tmp_path / "wh.duckdb")
     load.ensure_raw_schema(con)
-    load.load_source(con, landing, "events", load.next_load_id(con))
+    load.load_source(con, landing, "events")
     path = landing / "events" / "2026-01-01.jsonl"
     path.write_text(
         path.read_text() + '{"messageId":"m-new","type":"page","timestamp":"2026-01-01T11:00:00Z","anonymousId":"a9"}\n'
     )
-    stats = load.load_source(con, landing, "events", load.next_load_id(con))
+    stats = load.load_source(con, landing, "events")
     assert stats.files_loaded == 1
     # the three old lines load again (duplicates by messageId) plus the new one
     assert (stats.rows_loaded, stats.duplicate_rows) == (4, 3)

@@ -1,0 +1,62 @@
+"""SQL that scans landed files with DuckDB's own readers, one numbered scan per file."""
+
+from __future__ import annotations
+
+from orchestration.loading.discovery import LandedFile
+
+# A 10 MB event line is legal JSON; DuckDB's default limit is 2 MB. The read
+# buffer must hold a whole line; by default it is 16 lines long (256 MB per
+# scan here), so it is set explicitly to keep memory bounded.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+BUFFER_BYTES = 2 * MAX_LINE_BYTES
+
+
+def _quoted(f: LandedFile) -> str:
+    return "'" + str(f.path).replace("'", "''") + "'"
+
+
+def _lines_scan(paths: str) -> str:
+    # One VARCHAR column, no quoting, a delimiter that valid JSON cannot hold
+    # unescaped: each line arrives whole, whatever it holds (blank lines as
+    # null). DuckDB strips a UTF-8 BOM and CR line endings.
+    return (
+        f"read_csv({paths}, columns = {{'line': 'VARCHAR'}}, header = false, quote = '', escape = '', "
+        f"delim = '\\x01', auto_detect = false, compression = 'auto', max_line_size = {MAX_LINE_BYTES}, "
+        f"buffer_size = {BUFFER_BYTES}, filename = true)"
+    )
+
+
+def event_lines_sql(f: LandedFile) -> str:
+    """Every line of one file as raw text with its number."""
+    return f"select row_number() over () as _line, line from {_lines_scan(_quoted(f))}"
+
+
+def event_batch_lines_sql(files: list[LandedFile]) -> str:
+    """Every line of many files in one parallel scan, numbered across the batch.
+
+    The scan keeps insertion order (file by file, line by line), so a line's
+    number in its file is its position in the batch minus the rows of the
+    files before it: one scan instead of one per file, measured 2-3x faster.
+    """
+    paths = "[" + ", ".join(_quoted(f) for f in files) + "]"
+    return f"select filename as _path, row_number() over () as _batch_line, line from {_lines_scan(paths)}"
+
+
+def table_rows_sql(f: LandedFile) -> str:
+    """Every row, all columns as text, numbered (CSV data starts on line 2, after the header)."""
+    if f.format == "csv":
+        # Shop rows are short: DuckDB's default line limit (2 MB) and buffer suit them.
+        scan = f"read_csv({_quoted(f)}, all_varchar = true, header = true)"
+        offset = 1
+    elif f.format == "parquet":
+        scan = f"read_parquet({_quoted(f)})"
+        offset = 0
+    else:
+        scan = f"read_json({_quoted(f)}, format = 'newline_delimited', maximum_object_size = {MAX_LINE_BYTES})"
+        offset = 0
+    return f"select row_number() over () + {offset} as _line, columns(*)::varchar from {scan}"
+
+
+def union_sql(files: list[LandedFile], scan) -> str:
+    """One numbered scan per file, glued by column name, tagged with the file's index in the batch."""
+    return "\nunion all by name\n".join(f"select {idx} as _file_idx, * from ({scan(f)})" for idx, f in enumerate(files))
