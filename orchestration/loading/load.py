@@ -152,6 +152,10 @@ def _load_source(
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     readable = []
     for f, digest in todo:
+        if f.size == 0:
+            # Nothing to load and nothing to quarantine: the log says so.
+            _log(con, f, digest, load_id, loaded_at, (0, 0, 0), "empty file")
+            continue
         problem = unreadable.get(f.relative_path)
         if problem is None and source != EVENT_SOURCE:
             problem = header_problem(TABLES[source], file_columns(con, f))

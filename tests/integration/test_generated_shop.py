@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from collections import Counter
 from decimal import Decimal
@@ -151,3 +152,39 @@ def test_run_stays_in_its_own_directories(generated_run: PipelineRun) -> None:
     # gmv is never a float sum: money keeps cents exactly
     (gmv,) = query(generated_run.serving, "select sum(gmv) from marts.fct_orders")[0]
     assert isinstance(gmv, Decimal)
+
+
+def test_rejected_lines_keep_their_file_line_and_text(generated_run: PipelineRun) -> None:
+    rows = query(
+        generated_run.warehouse, "select _file, _line, record from raw.events_rejected where _line is not null"
+    )
+    assert len(rows) > 20
+    for path, line_no, text in rows:
+        raw = (generated_run.landing / path).read_bytes()
+        if path.endswith(".gz"):
+            raw = gzip.decompress(raw)
+        assert raw.decode().split("\n")[line_no - 1] == text, (path, line_no)
+
+
+def test_ingest_summary_counts_every_source(generated_run: PipelineRun) -> None:
+    manifest = json.loads((generated_run.landing / "_generator_manifest.json").read_text())
+    summary = {
+        row[0]: row[1:]
+        for row in query(
+            generated_run.serving,
+            "select source, files_loaded, rows_loaded, rows_rejected, duplicate_rows from marts.ingest_summary",
+        )
+    }
+    assert len(summary) == 13
+    files_loaded, rows_loaded, rows_rejected, duplicate_rows = summary["events"]
+    assert rows_rejected == sum(manifest["event_faults"].values())
+    assert duplicate_rows == manifest["event_duplicates"]
+    assert rows_loaded == manifest["events"] + manifest["event_duplicates"]
+    event_files = [
+        p
+        for p in (generated_run.landing / "events").rglob("*")
+        if p.is_file() and p.name.endswith((".jsonl", ".json", ".ndjson", ".jsonl.gz"))
+    ]
+    assert files_loaded == len(event_files)
+    for source, reasons in manifest["table_faults"].items():
+        assert summary[source][2] == sum(reasons.values()), source
