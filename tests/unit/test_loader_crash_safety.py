@@ -76,3 +76,15 @@ def test_changed_file_is_a_new_version(tmp_path: Path) -> None:
     assert stats.files_loaded == 1
     # the three old lines load again (duplicates by messageId) plus the new one
     assert (stats.rows_loaded, stats.duplicate_rows) == (4, 3)
+
+
+def test_memory_limit_and_threads_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.settings import load_settings
+
+    monkeypatch.setenv("ECOM_DUCKDB_MEMORY_LIMIT", "700MB")
+    monkeypatch.setenv("ECOM_DUCKDB_THREADS", "1")
+    settings = load_settings()
+    con = load.connect(tmp_path / "wh.duckdb", settings.duckdb_memory_limit, settings.duckdb_threads)
+    limit, threads = con.execute("select current_setting('memory_limit'), current_setting('threads')").fetchone()
+    # DuckDB reports 700MB as 667.5 MiB
+    assert limit.startswith("667") and threads == 1
