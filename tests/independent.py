@@ -180,15 +180,52 @@ def valid_events(landing: Path, loaded_after: dt.datetime) -> dict[str, dict]:
     return events
 
 
+FUNNEL_STEPS = ("Product Viewed", "Product Added", "Checkout Started", "Payment Info Entered", "Order Completed")
+
+
+def identities(events: dict[str, dict]) -> dict[str, str]:
+    """anonymousId -> userId; the latest link (by time, then messageId) wins; alias links previousId."""
+    links: dict[str, tuple[dt.datetime, str, str]] = {}
+    for message_id, event in events.items():
+        msg = event["msg"]
+        pairs = []
+        if msg.get("anonymousId") and msg.get("userId"):
+            pairs.append((msg["anonymousId"], msg["userId"]))
+        if msg["type"] == "alias" and msg.get("previousId") and msg.get("userId"):
+            pairs.append((msg["previousId"], msg["userId"]))
+        for anonymous_id, user_id in pairs:
+            key = (event["ts"], message_id)
+            if anonymous_id not in links or key > links[anonymous_id][:2]:
+                links[anonymous_id] = (event["ts"], message_id, user_id)
+    return {anonymous_id: link[2] for anonymous_id, link in links.items()}
+
+
+def funnel_step(events: list[dict]) -> int:
+    """Strict order: step k is the first event of step k at or after step k-1's time."""
+    ordered = sorted(events, key=lambda e: e["ts"])
+    reached, at = 1, ordered[0]["ts"]
+    for step in FUNNEL_STEPS:
+        times = [e["ts"] for e in ordered if e["msg"].get("event") == step and e["ts"] >= at]
+        if not times:
+            break
+        reached, at = reached + 1, min(times)
+    return reached
+
+
 def sessions_truth(events: dict[str, dict], timeout_minutes: int = 30) -> list[dict]:
-    """Sessions per anonymousId: a gap over the timeout starts a new one (exactly the timeout stays)."""
+    """Sessions per anonymousId (a gap over the timeout starts a new one; exactly the timeout stays),
+    with server-side events joined to the person's session open at their time."""
+    timeout = dt.timedelta(minutes=timeout_minutes)
+    person_of = identities(events)
     by_visitor: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    server: list[str] = []
     for message_id, event in events.items():
         anonymous_id = event["msg"].get("anonymousId")
         if anonymous_id:
             by_visitor[anonymous_id].append((event["ts"], message_id))
-    sessions = []
-    timeout = dt.timedelta(minutes=timeout_minutes)
+        elif event["msg"].get("userId"):
+            server.append(message_id)
+    sessions: list[list[str]] = []
     for visitor_events in by_visitor.values():
         visitor_events.sort()
         current: list[str] = []
@@ -200,16 +237,36 @@ def sessions_truth(events: dict[str, dict], timeout_minutes: int = 30) -> list[d
             current.append(message_id)
             previous = ts
         sessions.append(current)
+    # person -> [(client event time, session index)]
+    client_times: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)
+    for index, message_ids in enumerate(sessions):
+        anonymous_id = events[message_ids[0]]["msg"]["anonymousId"]
+        person = person_of.get(anonymous_id, anonymous_id)
+        client_times[person].extend((events[m]["ts"], index) for m in message_ids)
+    joined: dict[int, list[str]] = defaultdict(list)
+    for message_id in server:
+        ts = events[message_id]["ts"]
+        open_ones = [
+            (t, i) for t, i in client_times.get(events[message_id]["msg"]["userId"], []) if t <= ts <= t + timeout
+        ]
+        if open_ones:
+            joined[max(open_ones)[1]].append(message_id)
     result = []
-    for message_ids in sessions:
-        first = events[message_ids[0]]["msg"]
+    for index, message_ids in enumerate(sessions):
+        client = [events[m] for m in message_ids]
+        all_events = client + [events[m] for m in joined[index]]
+        first = client[0]["msg"]
         user_agent = ((first.get("context") or {}).get("userAgent") or "").lower()
+        page_views = sum(e["msg"]["type"] in ("page", "screen") for e in all_events)
+        tracks = sum(e["msg"]["type"] == "track" for e in all_events)
         result.append(
             {
-                "session_date": events[message_ids[0]]["ts"].date(),
+                "session_date": client[0]["ts"].date(),
                 "is_bot": any(p in user_agent for p in BOT_PATTERNS),
-                "is_converted": any(events[m]["msg"].get("event") == "Order Completed" for m in message_ids),
-                "events": len(message_ids),
+                "is_converted": any(e["msg"].get("event") == "Order Completed" for e in all_events),
+                "is_bounce": page_views == 1 and tracks == 0,
+                "funnel_step": funnel_step(all_events),
+                "events": len(all_events),
             }
         )
     return result

@@ -212,3 +212,18 @@ def test_ingest_summary_counts_every_source(generated_run: PipelineRun) -> None:
     assert files_loaded == len(event_files)
     for source, reasons in manifest["table_faults"].items():
         assert summary[source][2] == sum(reasons.values()), source
+
+
+def test_bounces_and_funnel_match_an_independent_computation(generated_run: PipelineRun) -> None:
+    events = valid_events(generated_run.landing, loaded_at_bound())
+    sessions = [s for s in sessions_truth(events) if not s["is_bot"]]
+    (bounces,) = query(generated_run.serving, "select count(*) from marts.fct_sessions where is_bounce and not is_bot")[
+        0
+    ]
+    assert bounces == sum(s["is_bounce"] for s in sessions)
+    funnel = dict(
+        query(generated_run.serving, "select step_number, sum(sessions_reached) from marts.funnel_daily group by 1")
+    )
+    expected = {k: sum(s["funnel_step"] >= k for s in sessions) for k in range(1, 7)}
+    assert funnel == expected
+    assert expected[6] > 0 and expected[2] > expected[3] > expected[4]

@@ -2,19 +2,14 @@ with
 
 events as (
 
-    select * from {{ ref('stg_tracking__events') }}
+    select * from {{ ref('fct_events') }}
+    where session_id is not null
 
 ),
 
-sessionized as (
+funnel as (
 
-    select * from {{ ref('int_events_sessionized') }}
-
-),
-
-persons as (
-
-    select * from {{ ref('int_persons_stitched') }}
+    select * from {{ ref('int_sessions_funnel_steps') }}
 
 ),
 
@@ -24,27 +19,32 @@ referrer_domains as (
 
 ),
 
+channel_rules as (
+
+    select * from {{ ref('channel_rules') }}
+
+),
+
 bot_patterns as (
 
     select lower(pattern) as pattern from {{ ref('bot_user_agent_patterns') }}
 
 ),
 
-session_events as (
+-- the first client-side event carries the visitor's context (a joined
+-- server-side event has no page, referrer or user agent)
+ranked_events as (
 
     select
-        sessionized.session_id,
-        sessionized.session_number,
-        events.*,
-        row_number() over (partition by sessionized.session_id order by events.event_at, events.message_id)
-            as event_number,
+        *,
         row_number() over (
-            partition by sessionized.session_id
-            order by case when events.is_page_view then 0 else 1 end, events.event_at, events.message_id
+            partition by session_id order by is_server_side, event_at, message_id
+        ) as client_event_number,
+        row_number() over (
+            partition by session_id
+            order by case when is_page_view then 0 else 1 end, event_at, message_id
         ) as page_view_rank
     from events
-    inner join sessionized
-        on sessionized.message_id = events.message_id
 
 ),
 
@@ -53,6 +53,7 @@ first_events as (
     select
         session_id,
         anonymous_id,
+        person_id,
         page_referrer,
         utm_source,
         utm_medium,
@@ -62,8 +63,8 @@ first_events as (
         device_model,
         -- the host of the referrer, without "www."
         regexp_extract(lower(page_referrer), '^[a-z]+://(www\.)?([^/:?#]+)', 2) as referrer_host
-    from session_events
-    where event_number = 1
+    from ranked_events
+    where client_event_number = 1
 
 ),
 
@@ -72,8 +73,9 @@ landing_pages as (
     select
         session_id,
         page_path as landing_page
-    from session_events
-    where page_view_rank = 1 and is_page_view
+    from ranked_events
+    where page_view_rank = 1
+      and is_page_view
 
 ),
 
@@ -87,7 +89,7 @@ aggregated as (
         sum(case when is_page_view then 1 else 0 end) as page_views,
         sum(case when is_track then 1 else 0 end) as track_events,
         min(case when event_name = 'Order Completed' then event_at end) as first_order_completed_at
-    from session_events
+    from events
     group by session_id
 
 ),
@@ -111,37 +113,10 @@ referrer_matches as (
 
 ),
 
-bot_sessions as (
-
-    select distinct first_events.session_id
-    from first_events
-    inner join bot_patterns
-        on lower(first_events.user_agent) like '%' || bot_patterns.pattern || '%'
-
-),
-
-final as (
+attributed as (
 
     select
-        aggregated.session_id,
-        first_events.anonymous_id,
-        coalesce(persons.person_id, first_events.anonymous_id) as person_id,
-        aggregated.session_start_at,
-        aggregated.session_end_at,
-        {{ to_reporting_date('aggregated.session_start_at') }} as session_date,
-        {{ seconds_between('aggregated.session_start_at', 'aggregated.session_end_at') }} as duration_seconds,
-        aggregated.page_views,
-        aggregated.events,
-        aggregated.page_views = 1 and aggregated.track_events = 0 as is_bounce,
-        (
-            {{ seconds_between('aggregated.session_start_at', 'aggregated.session_end_at') }} >= 10
-            or aggregated.page_views >= 2
-            or aggregated.first_order_completed_at is not null
-        ) as is_engaged,
-        aggregated.first_order_completed_at is not null as is_converted,
-        {{ seconds_between('aggregated.session_start_at', 'aggregated.first_order_completed_at') }}
-            as time_to_convert_seconds,
-        landing_pages.landing_page,
+        first_events.session_id,
         case
             when first_events.utm_source is not null then first_events.utm_source
             when first_events.referrer_host is null
@@ -161,7 +136,62 @@ final as (
         case
             when first_events.utm_source is not null then coalesce(first_events.utm_campaign, '(not set)')
             else '(not set)'
-        end as campaign,
+        end as campaign
+    from first_events
+    left join referrer_matches
+        on referrer_matches.session_id = first_events.session_id
+        and referrer_matches.match_rank = 1
+
+),
+
+channel_matches as (
+
+    select
+        attributed.session_id,
+        channel_rules.channel_group,
+        row_number() over (partition by attributed.session_id order by channel_rules.priority) as rule_rank
+    from attributed
+    inner join channel_rules
+        on {{ regex_matches('lower(attributed.source)', 'channel_rules.source_pattern') }}
+        and {{ regex_matches('lower(attributed.medium)', 'channel_rules.medium_pattern') }}
+
+),
+
+bot_sessions as (
+
+    select distinct first_events.session_id
+    from first_events
+    inner join bot_patterns
+        on lower(first_events.user_agent) like '%' || bot_patterns.pattern || '%'
+
+),
+
+final as (
+
+    select
+        aggregated.session_id,
+        first_events.anonymous_id,
+        first_events.person_id,
+        aggregated.session_start_at,
+        aggregated.session_end_at,
+        {{ to_reporting_date('aggregated.session_start_at') }} as session_date,
+        {{ seconds_between('aggregated.session_start_at', 'aggregated.session_end_at') }} as duration_seconds,
+        aggregated.page_views,
+        aggregated.events,
+        aggregated.page_views = 1 and aggregated.track_events = 0 as is_bounce,
+        (
+            {{ seconds_between('aggregated.session_start_at', 'aggregated.session_end_at') }} >= 10
+            or aggregated.page_views >= 2
+            or aggregated.first_order_completed_at is not null
+        ) as is_engaged,
+        aggregated.first_order_completed_at is not null as is_converted,
+        {{ seconds_between('aggregated.session_start_at', 'aggregated.first_order_completed_at') }}
+            as time_to_convert_seconds,
+        landing_pages.landing_page,
+        attributed.source,
+        attributed.medium,
+        attributed.campaign,
+        coalesce(channel_matches.channel_group, 'Unassigned') as channel_group,
         case
             when first_events.device_type in ('ios', 'android')
                 then case when first_events.device_model like 'iPad%' or first_events.device_model like 'SM-X%'
@@ -176,19 +206,22 @@ final as (
         end as device_category,
         case when first_events.device_type in ('ios', 'android') then first_events.device_type else 'web' end
             as platform,
+        funnel.funnel_step_reached,
         bot_sessions.session_id is not null as is_bot
     from aggregated
     inner join first_events
         on first_events.session_id = aggregated.session_id
+    inner join attributed
+        on attributed.session_id = aggregated.session_id
+    inner join funnel
+        on funnel.session_id = aggregated.session_id
     left join landing_pages
         on landing_pages.session_id = aggregated.session_id
-    left join referrer_matches
-        on referrer_matches.session_id = aggregated.session_id
-        and referrer_matches.match_rank = 1
+    left join channel_matches
+        on channel_matches.session_id = aggregated.session_id
+        and channel_matches.rule_rank = 1
     left join bot_sessions
         on bot_sessions.session_id = aggregated.session_id
-    left join persons
-        on persons.anonymous_id = first_events.anonymous_id
 
 )
 
