@@ -1,30 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='message_id',
+        on_schema_change='fail',
+    )
+}}
+
 with
-
-events as (
-
-    select * from {{ ref('stg_tracking__events') }}
-
-),
 
 sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
+    {% if is_incremental() %}
+    -- every row int_events_sessionized recomputed since this table last took some
+    where sessionized_at > (select max(sessionized_at) from {{ this }})
+    {% endif %}
 
 ),
 
-identities as (
+events as (
 
-    select * from {{ ref('int_identities_stitched') }}
-
-),
-
--- the next event of the same session, on the key columns only
-next_events as (
-
-    select
-        message_id,
-        lead(event_at) over (partition by session_id order by event_at, message_id) as next_event_at
-    from sessionized
+    select * from {{ ref('stg_tracking__events') }}
 
 ),
 
@@ -33,7 +30,9 @@ final as (
     select
         events.message_id,
         sessionized.session_id,
-        coalesce(sessionized.person_id, identities.user_id, events.user_id, events.anonymous_id) as person_id,
+        sessionized.person_id,
+        -- for a joined server-side event: the anonymous id of its session
+        coalesce(events.anonymous_id, sessionized.anonymous_id) as session_anonymous_id,
         events.anonymous_id,
         events.user_id,
         events.event_at,
@@ -42,7 +41,7 @@ final as (
         events.event_name,
         events.is_page_view,
         events.is_track,
-        coalesce(sessionized.is_server_side, events.anonymous_id is null) as is_server_side,
+        sessionized.is_server_side,
         events.page_path,
         events.page_referrer,
         events.utm_source,
@@ -55,14 +54,11 @@ final as (
         events.order_id,
         events.revenue,
         events.currency,
-        {{ seconds_between('events.event_at', 'next_events.next_event_at') }} as seconds_to_next_event
-    from events
-    left join sessionized
-        on sessionized.message_id = events.message_id
-    left join next_events
-        on next_events.message_id = events.message_id
-    left join identities
-        on identities.anonymous_id = events.anonymous_id
+        {{ seconds_between('events.event_at', 'sessionized.next_event_at') }} as seconds_to_next_event,
+        sessionized.sessionized_at
+    from sessionized
+    inner join events
+        on events.message_id = sessionized.message_id
 
 )
 

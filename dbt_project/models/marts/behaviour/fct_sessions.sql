@@ -1,9 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='anonymous_id',
+        on_schema_change='fail',
+    )
+}}
+
+{#- Incremental: every visitor with an event recomputed since this table's
+    last run gets all its sessions rebuilt; delete+insert by anonymous_id
+    also removes sessions that a late event merged away. -#}
+
 with
 
 events as (
 
     select * from {{ ref('fct_events') }}
     where session_id is not null
+    {% if is_incremental() %}
+      and session_anonymous_id in (
+        select session_anonymous_id from {{ ref('fct_events') }}
+        where sessionized_at > (select max(sessionized_at) from {{ this }})
+      )
+    {% endif %}
 
 ),
 
@@ -52,7 +71,7 @@ first_events as (
 
     select
         session_id,
-        anonymous_id,
+        session_anonymous_id as anonymous_id,
         person_id,
         page_referrer,
         utm_source,
@@ -88,7 +107,8 @@ aggregated as (
         count(*) as events,
         sum(case when is_page_view then 1 else 0 end) as page_views,
         sum(case when is_track then 1 else 0 end) as track_events,
-        min(case when event_name = 'Order Completed' then event_at end) as first_order_completed_at
+        min(case when event_name = 'Order Completed' then event_at end) as first_order_completed_at,
+        max(sessionized_at) as sessionized_at
     from events
     group by session_id
 
@@ -207,7 +227,8 @@ final as (
         case when first_events.device_type in ('ios', 'android') then first_events.device_type else 'web' end
             as platform,
         funnel.funnel_step_reached,
-        bot_sessions.session_id is not null as is_bot
+        bot_sessions.session_id is not null as is_bot,
+        aggregated.sessionized_at
     from aggregated
     inner join first_events
         on first_events.session_id = aggregated.session_id
