@@ -110,10 +110,10 @@ def dbt_manifest() -> Path:
 
 @pytest.fixture(scope="session")
 def generated_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
-    """A 45-day shop (about 16k events), generated and run once for the whole session."""
+    """A 45-day shop (about 100k events), generated and run once for the whole session."""
     workdir = tmp_path_factory.mktemp("generated")
     landing = workdir / "landing"
-    generate_shop(landing, days=45, visitors=2500, seed=11)
+    generate_shop(landing, days=45, visitors=18000, seed=11)
     run = run_pipeline(workdir, landing)
     assert run.result.returncode == 0, run.result.stderr[-5000:]
     return run
