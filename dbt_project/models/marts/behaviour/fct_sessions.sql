@@ -51,11 +51,15 @@ bot_patterns as (
 ),
 
 -- the first client-side event carries the visitor's context (a joined
--- server-side event has no page, referrer or user agent)
-ranked_events as (
+-- server-side event has no page, referrer or user agent); ranked on the key
+-- columns, then joined back to the one wide row per session
+event_ranks as (
 
     select
-        *,
+        session_id,
+        message_id,
+        is_page_view,
+        page_path,
         row_number() over (
             partition by session_id order by is_server_side, event_at, message_id
         ) as client_event_number,
@@ -70,20 +74,22 @@ ranked_events as (
 first_events as (
 
     select
-        session_id,
-        session_anonymous_id as anonymous_id,
-        person_id,
-        page_referrer,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        user_agent,
-        device_type,
-        device_model,
+        events.session_id,
+        events.session_anonymous_id as anonymous_id,
+        events.person_id,
+        events.page_referrer,
+        events.utm_source,
+        events.utm_medium,
+        events.utm_campaign,
+        events.user_agent,
+        events.device_type,
+        events.device_model,
         -- the host of the referrer, without "www."
-        regexp_extract(lower(page_referrer), '^[a-z]+://(www\.)?([^/:?#]+)', 2) as referrer_host
-    from ranked_events
-    where client_event_number = 1
+        regexp_extract(lower(events.page_referrer), '^[a-z]+://(www\.)?([^/:?#]+)', 2) as referrer_host
+    from event_ranks
+    inner join events
+        on events.message_id = event_ranks.message_id
+    where event_ranks.client_event_number = 1
 
 ),
 
@@ -92,7 +98,7 @@ landing_pages as (
     select
         session_id,
         page_path as landing_page
-    from ranked_events
+    from event_ranks
     where page_view_rank = 1
       and is_page_view
 
@@ -164,16 +170,30 @@ attributed as (
 
 ),
 
+-- rules are matched once per distinct source and medium, not per session:
+-- a regex with a pattern from a column is compiled for every row it meets
+source_mediums as (
+
+    select distinct
+        source,
+        medium
+    from attributed
+
+),
+
 channel_matches as (
 
     select
-        attributed.session_id,
+        source_mediums.source,
+        source_mediums.medium,
         channel_rules.channel_group,
-        row_number() over (partition by attributed.session_id order by channel_rules.priority) as rule_rank
-    from attributed
+        row_number() over (
+            partition by source_mediums.source, source_mediums.medium order by channel_rules.priority
+        ) as rule_rank
+    from source_mediums
     inner join channel_rules
-        on {{ regex_matches('lower(attributed.source)', 'channel_rules.source_pattern') }}
-        and {{ regex_matches('lower(attributed.medium)', 'channel_rules.medium_pattern') }}
+        on {{ regex_matches('lower(source_mediums.source)', 'channel_rules.source_pattern') }}
+        and {{ regex_matches('lower(source_mediums.medium)', 'channel_rules.medium_pattern') }}
 
 ),
 
@@ -239,7 +259,8 @@ final as (
     left join landing_pages
         on landing_pages.session_id = aggregated.session_id
     left join channel_matches
-        on channel_matches.session_id = aggregated.session_id
+        on channel_matches.source = attributed.source
+        and channel_matches.medium = attributed.medium
         and channel_matches.rule_rank = 1
     left join bot_sessions
         on bot_sessions.session_id = aggregated.session_id
