@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DBT := $(BIN)/dbt --no-use-colors
-DBT_ARGS := --project-dir dbt_project --profiles-dir .
+# Absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/.
+DBT_ARGS := --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)
 
 # Sample shop size for `make demo` (about 50k events over 90 days).
 DEMO_DAYS ?= 90
@@ -16,6 +17,7 @@ DEMO_SEED ?= 7
 ECOM_LANDING_DIR ?= data/landing
 # The virtualenv's tools (dbt, dagster) first on PATH for every command.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+export DBT_USE_COLORS := false
 
 .PHONY: help setup prepare demo run dev test lint format docs clean
 

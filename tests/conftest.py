@@ -101,7 +101,16 @@ def dbt_manifest() -> Path:
     """Dagster reads dbt's manifest; build it once if `make prepare` has not."""
     manifest = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
     subprocess.run(
-        [str(BIN / "dbt"), "parse", "--project-dir", "dbt_project", "--profiles-dir", ".", "--quiet"],
+        # absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/
+        [
+            str(BIN / "dbt"),
+            "parse",
+            "--project-dir",
+            str(REPO_ROOT / "dbt_project"),
+            "--profiles-dir",
+            str(REPO_ROOT),
+            "--quiet",
+        ],
         cwd=REPO_ROOT,
         check=True,
     )

@@ -265,8 +265,32 @@ def sessions_truth(events: dict[str, dict], timeout_minutes: int = 30) -> list[d
                 "is_bot": any(p in user_agent for p in BOT_PATTERNS),
                 "is_converted": any(e["msg"].get("event") == "Order Completed" for e in all_events),
                 "is_bounce": page_views == 1 and tracks == 0,
+                "has_product_added": any(e["msg"].get("event") == "Product Added" for e in all_events),
                 "funnel_step": funnel_step(all_events),
                 "events": len(all_events),
             }
         )
     return result
+
+
+def spend_truth(landing: Path, seed_csv: Path) -> dict[dt.date, Decimal]:
+    """Marketing spend per day in USD: newest valid row per (date, platform, campaign), converted per row."""
+    rows = latest_rows(
+        landing,
+        "marketing_spend",
+        ("date", "platform", "campaign"),
+        lambda r: (
+            r.get("date")
+            and r.get("platform")
+            and r.get("campaign")
+            and is_decimal(r.get("spend", ""))
+            and Decimal(r["spend"]) >= 0
+        ),
+    )
+    rates = fx_rates(seed_csv)
+    per_day: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for row in rows.values():
+        day = dt.date.fromisoformat(row["date"])
+        rate = rate_on(rates, row.get("currency") or "USD", day) / rate_on(rates, "USD", day)
+        per_day[day] += cents(float(Decimal(row["spend"])) * rate)
+    return dict(per_day)

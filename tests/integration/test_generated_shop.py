@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO_ROOT, PipelineRun, loaded_at_bound, run_pipeline
-from tests.independent import orders_truth, sessions_truth, valid_events
+from tests.independent import orders_truth, sessions_truth, spend_truth, valid_events
 
 pytestmark = pytest.mark.slow
 FX_SEED = REPO_ROOT / "seeds" / "fx_rates.csv"
@@ -227,3 +227,22 @@ def test_bounces_and_funnel_match_an_independent_computation(generated_run: Pipe
     expected = {k: sum(s["funnel_step"] >= k for s in sessions) for k in range(1, 7)}
     assert funnel == expected
     assert expected[6] > 0 and expected[2] > expected[3] > expected[4]
+
+
+def test_cart_abandonment_and_marketing_spend(generated_run: PipelineRun) -> None:
+    events = valid_events(generated_run.landing, loaded_at_bound())
+    sessions = [s for s in sessions_truth(events) if not s["is_bot"]]
+    carts = [s for s in sessions if s["has_product_added"]]
+    abandoned = [s for s in carts if not s["is_converted"]]
+    assert len(carts) > 100
+    (mart_carts, mart_abandoned) = query(
+        generated_run.serving,
+        "select count(*) filter (where has_product_added), count(*) filter (where has_product_added and not is_converted) "
+        "from marts.fct_sessions where not is_bot",
+    )[0]
+    assert (mart_carts, mart_abandoned) == (len(carts), len(abandoned))
+    expected_spend = spend_truth(generated_run.landing, FX_SEED)
+    actual_spend = dict(
+        query(generated_run.serving, "select date_day, marketing_spend from marts.kpi_daily where marketing_spend > 0")
+    )
+    assert actual_spend == expected_spend

@@ -87,7 +87,19 @@ def test_incremental_runs_equal_a_full_refresh(tmp_path: Path) -> None:
     rebuilt = tmp_path / "rebuilt.duckdb"
     shutil.copy(run.warehouse, rebuilt)
     subprocess.run(
-        [str(BIN / "dbt"), "build", "--full-refresh", "--project-dir", "dbt_project", "--profiles-dir", ".", "--quiet"],
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--full-refresh",
+            "--quiet",
+            "--project-dir",
+            str(REPO_ROOT / "dbt_project"),
+            "--profiles-dir",
+            str(REPO_ROOT),
+            # its own target dir, so the shared manifest Dagster reads is left alone
+            "--target-path",
+            str(tmp_path / "dbt_target"),
+        ],
         cwd=REPO_ROOT,
         env=dict(os.environ, ECOM_WAREHOUSE=str(rebuilt)),
         check=True,

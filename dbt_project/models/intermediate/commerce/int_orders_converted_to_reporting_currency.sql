@@ -24,7 +24,7 @@ item_totals as (
         order_id,
         sum(quantity * unit_price) as gmv,
         sum(discount) as line_discounts,
-        sum(quantity) as units
+        cast(sum(quantity) as bigint) as units
     from order_items
     group by order_id
 

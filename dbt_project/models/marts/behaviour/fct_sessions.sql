@@ -110,9 +110,11 @@ aggregated as (
         session_id,
         min(event_at) as session_start_at,
         max(event_at) as session_end_at,
-        count(*) as events,
-        sum(case when is_page_view then 1 else 0 end) as page_views,
-        sum(case when is_track then 1 else 0 end) as track_events,
+        cast(count(*) as bigint) as events,
+        cast(sum(case when is_page_view then 1 else 0 end) as bigint) as page_views,
+        cast(sum(case when is_track then 1 else 0 end) as bigint) as track_events,
+        max(case when event_name = 'Product Added' then 1 else 0 end) = 1 as has_product_added,
+        max(case when event_name = 'Checkout Started' then 1 else 0 end) = 1 as has_checkout_started,
         min(case when event_name = 'Order Completed' then event_at end) as first_order_completed_at,
         max(sessionized_at) as sessionized_at
     from events
@@ -225,6 +227,8 @@ final as (
             or aggregated.first_order_completed_at is not null
         ) as is_engaged,
         aggregated.first_order_completed_at is not null as is_converted,
+        aggregated.has_product_added,
+        aggregated.has_checkout_started,
         {{ seconds_between('aggregated.session_start_at', 'aggregated.first_order_completed_at') }}
             as time_to_convert_seconds,
         landing_pages.landing_page,

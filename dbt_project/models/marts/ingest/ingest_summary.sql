@@ -34,11 +34,11 @@ final as (
 
     select
         sources.source,
-        coalesce(per_source.files_loaded, 0) as files_loaded,
-        coalesce(per_source.files_rejected, 0) as files_rejected,
-        coalesce(per_source.rows_loaded, 0) as rows_loaded,
-        coalesce(per_source.rows_rejected, 0) as rows_rejected,
-        coalesce(per_source.duplicate_rows, 0) as duplicate_rows,
+        cast(coalesce(per_source.files_loaded, 0) as bigint) as files_loaded,
+        cast(coalesce(per_source.files_rejected, 0) as bigint) as files_rejected,
+        cast(coalesce(per_source.rows_loaded, 0) as bigint) as rows_loaded,
+        cast(coalesce(per_source.rows_rejected, 0) as bigint) as rows_rejected,
+        cast(coalesce(per_source.duplicate_rows, 0) as bigint) as duplicate_rows,
         per_source.last_loaded_at,
         per_source.last_load_id
     from sources

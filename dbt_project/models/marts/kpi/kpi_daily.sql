@@ -24,6 +24,12 @@ refunds as (
 
 ),
 
+spend as (
+
+    select * from {{ ref('int_marketing_spend_converted_to_reporting_currency') }}
+
+),
+
 session_days as (
 
     select
@@ -33,7 +39,11 @@ session_days as (
         sum(case when is_bounce then 1 else 0 end) as bounced_sessions,
         sum(case when is_engaged then 1 else 0 end) as engaged_sessions,
         sum(duration_seconds) as total_duration_seconds,
-        sum(case when is_converted then 1 else 0 end) as converted_sessions
+        sum(case when is_converted then 1 else 0 end) as converted_sessions,
+        sum(case when has_product_added then 1 else 0 end) as cart_sessions,
+        sum(case when has_product_added and not is_converted then 1 else 0 end) as abandoned_cart_sessions,
+        sum(case when has_checkout_started then 1 else 0 end) as checkout_sessions,
+        sum(case when has_checkout_started and not is_converted then 1 else 0 end) as abandoned_checkout_sessions
     from sessions
     group by session_date
 
@@ -79,6 +89,16 @@ refund_days as (
 
 ),
 
+spend_days as (
+
+    select
+        spend_date as date_day,
+        sum(spend) as marketing_spend
+    from spend
+    group by spend_date
+
+),
+
 bounds as (
 
     select min(date_day) as first_day, max(date_day) as last_day
@@ -88,6 +108,8 @@ bounds as (
         select date_day from order_days
         union all
         select date_day from refund_days
+        union all
+        select date_day from spend_days
     ) as all_days
 
 ),
@@ -102,24 +124,29 @@ final as (
 
     select
         days.date_day,
-        coalesce(session_days.sessions, 0) as sessions,
-        coalesce(session_days.persons, 0) as persons,
+        cast(coalesce(session_days.sessions, 0) as bigint) as sessions,
+        cast(coalesce(session_days.persons, 0) as bigint) as persons,
         {{ safe_divide('session_days.bounced_sessions', 'session_days.sessions') }} as bounce_rate,
         {{ safe_divide('session_days.engaged_sessions', 'session_days.sessions') }} as engagement_rate,
         {{ safe_divide('session_days.total_duration_seconds', 'session_days.sessions') }}
             as avg_session_duration_seconds,
-        coalesce(session_days.converted_sessions, 0) as converted_sessions,
+        cast(coalesce(session_days.converted_sessions, 0) as bigint) as converted_sessions,
         {{ safe_divide('session_days.converted_sessions', 'session_days.sessions') }} as conversion_rate,
-        coalesce(order_days.orders, 0) as orders,
-        coalesce(order_days.units_sold, 0) as units_sold,
-        coalesce(order_days.gmv, 0) as gmv,
-        coalesce(order_days.discounts, 0) as discounts,
-        coalesce(order_days.net_sales, 0) as net_sales,
+        {{ safe_divide('session_days.abandoned_cart_sessions', 'session_days.cart_sessions') }}
+            as cart_abandonment_rate,
+        {{ safe_divide('session_days.abandoned_checkout_sessions', 'session_days.checkout_sessions') }}
+            as checkout_abandonment_rate,
+        cast(coalesce(order_days.orders, 0) as bigint) as orders,
+        cast(coalesce(order_days.units_sold, 0) as bigint) as units_sold,
+        cast(coalesce(order_days.gmv, 0) as decimal(18, 2)) as gmv,
+        cast(coalesce(order_days.discounts, 0) as decimal(18, 2)) as discounts,
+        cast(coalesce(order_days.net_sales, 0) as decimal(18, 2)) as net_sales,
         {{ safe_divide('order_days.net_sales', 'order_days.orders') }} as aov,
-        coalesce(refund_days.refunds, 0) as refunds,
-        coalesce(order_days.net_sales, 0) - coalesce(refund_days.refunds, 0) as net_revenue,
-        coalesce(order_days.new_customers, 0) as new_customers,
-        coalesce(order_days.returning_customers, 0) as returning_customers
+        cast(coalesce(refund_days.refunds, 0) as decimal(18, 2)) as refunds,
+        cast(coalesce(order_days.net_sales, 0) - coalesce(refund_days.refunds, 0) as decimal(18, 2)) as net_revenue,
+        cast(coalesce(order_days.new_customers, 0) as bigint) as new_customers,
+        cast(coalesce(order_days.returning_customers, 0) as bigint) as returning_customers,
+        cast(coalesce(spend_days.marketing_spend, 0) as decimal(18, 2)) as marketing_spend
     from days
     left join session_days
         on session_days.date_day = days.date_day
@@ -127,6 +154,8 @@ final as (
         on order_days.date_day = days.date_day
     left join refund_days
         on refund_days.date_day = days.date_day
+    left join spend_days
+        on spend_days.date_day = days.date_day
 
 )
 
