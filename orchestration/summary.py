@@ -42,7 +42,7 @@ def print_summary(serving_db: Path, days: int = 30) -> int:
         print(f"no serving file at {serving_db}: run `make run` first", file=sys.stderr)
         return 1
     k = summary_rows(serving_db, days)
-    currency_note = "(reporting currency, dbt var reporting_currency)"
+    currency_note = "(reporting currency: dbt var reporting_currency, USD by default)"
     conversion = "n/a" if k["conversion_rate"] is None else f"{k['conversion_rate']:.2%}"
     aov = "n/a" if k["aov"] is None else f"{k['aov']:,.2f}"
     print(f"\nKPI summary, last {days} days of data: {k['first_day']} .. {k['last_day']}")
