@@ -17,6 +17,13 @@ RAW_SPECS = [
         description=f"Landed `{source}/` files loaded once each into raw.{source}; rejects in raw.{source}_rejected.",
     )
     for source in SOURCES
+] + [
+    dg.AssetSpec(
+        key=["raw", "load_log"],
+        group_name="raw",
+        kinds={"duckdb"},
+        description="raw.load_log: one row per landed file version loaded or quarantined whole (feeds ingest_summary).",
+    )
 ]
 
 
@@ -24,7 +31,7 @@ RAW_SPECS = [
 def load_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
     """Loads every selected source as one load: one transaction, one connection, closed before dbt starts."""
     settings = load_settings()
-    selected = [key.path[-1] for key in context.selected_asset_keys]
+    selected = {key.path[-1] for key in context.selected_asset_keys}
     sources = [source for source in SOURCES if source in selected]
     con = load.connect(settings.warehouse, settings.duckdb_memory_limit, settings.duckdb_threads)
     try:
@@ -45,5 +52,15 @@ def load_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRe
                 "rows_rejected": s.rows_rejected,
                 "duplicate_rows": s.duplicate_rows,
                 "landing_dir": str(settings.landing_dir / source),
+            },
+        )
+    if "load_log" in selected:
+        yield dg.MaterializeResult(
+            asset_key=["raw", "load_log"],
+            metadata={
+                "load_id": load_id,
+                "files_loaded": sum(s.files_loaded for s in stats.values()),
+                "rows_loaded": sum(s.rows_loaded for s in stats.values()),
+                "rows_rejected": sum(s.rows_rejected for s in stats.values()),
             },
         )
