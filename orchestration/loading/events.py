@@ -53,9 +53,7 @@ def load_event_files(
                 _file_idx,
                 _line,
                 line,
-                json_valid(line) as is_json,
-                -- a valid document that starts with '{{' is an object: no json_type parse needed
-                json_valid(line) and starts_with(ltrim(line), '{{') as is_object
+                json_valid(line) as is_json
             from lines
             where line is not null and trim(line) <> ''
         ),
@@ -65,9 +63,11 @@ def load_event_files(
                 _line,
                 line,
                 is_json,
-                is_object,
+                -- a valid document that starts with '{{' is an object: no json_type parse needed
+                is_json and starts_with(ltrim(line), '{{') as is_object,
                 -- case, not a filter: json_extract_string must never see an invalid document
-                case when is_object then json_extract_string(line, {paths}) end as fields
+                case when is_json and starts_with(ltrim(line), '{{') then json_extract_string(line, {paths}) end
+                    as fields
             from parsed
         ),
         typed as (

@@ -15,10 +15,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.conftest import BIN, REPO_ROOT, generate_shop, run_pipeline
+from tests.snapshots import table_rows
 
 pytestmark = pytest.mark.slow
 
@@ -44,27 +44,7 @@ def stages(source: Path) -> list[list[Path]]:
 
 
 def marts(warehouse: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
-        result = {}
-        for table in tables:
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                    [table],
-                ).fetchall()
-                if c not in RUN_COLUMNS
-            ]
-            cols = ", ".join(f'"{c}"' for c in columns)
-            result[table] = con.execute(f"select {cols} from marts.{table} order by all").fetchall()
-    return result
+    return table_rows(warehouse, "marts", skip=RUN_COLUMNS)
 
 
 def test_incremental_runs_equal_a_full_refresh(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from orchestration.loading.contract import SOURCES
 from tests.conftest import REPO_ROOT, generate_shop
+from tests.snapshots import table_rows
 
 pytestmark = pytest.mark.slow
 
@@ -50,21 +51,7 @@ def load_into(warehouse: Path, landing: Path, kill_after_lines: int | None = Non
 
 def raw_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
     tables = ["load_log", "events", *(s for s in SOURCES if s != "events"), *(f"{s}_rejected" for s in SOURCES)]
-    snapshot = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        for table in tables:
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = 'raw' and table_name = ? order by column_name",
-                    [table],
-                ).fetchall()
-                if c not in VOLATILE
-            ]
-            cols = ", ".join(f'"{c}"' for c in columns)
-            snapshot[table] = con.execute(f"select {cols} from raw.{table} order by all").fetchall()
-    return snapshot
+    return table_rows(warehouse, "raw", tables, skip=VOLATILE)
 
 
 @pytest.fixture(scope="module")

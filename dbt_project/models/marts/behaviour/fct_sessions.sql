@@ -11,6 +11,12 @@
     last run gets all its sessions rebuilt; delete+insert by anonymous_id
     also removes sessions that a late event merged away. -#}
 
+{#- No referrer, or one on the shop's own domain: the visit counts as direct. -#}
+{%- set no_outside_referrer -%}
+    (first_events.referrer_host is null
+     or first_events.referrer_host in ({{ "'" ~ var('ecom__shop_domains') | join("', '") ~ "'" }}))
+{%- endset %}
+
 with
 
 events as (
@@ -147,16 +153,14 @@ attributed as (
         first_events.session_id,
         case
             when first_events.utm_source is not null then first_events.utm_source
-            when first_events.referrer_host is null
-                or first_events.referrer_host in ({{ "'" ~ var('ecom__shop_domains') | join("', '") ~ "'" }})
+            when {{ no_outside_referrer }}
                 then '(direct)'
             when referrer_matches.source is not null then referrer_matches.source
             else first_events.referrer_host
         end as source,
         case
             when first_events.utm_source is not null then coalesce(first_events.utm_medium, '(not set)')
-            when first_events.referrer_host is null
-                or first_events.referrer_host in ({{ "'" ~ var('ecom__shop_domains') | join("', '") ~ "'" }})
+            when {{ no_outside_referrer }}
                 then '(none)'
             when referrer_matches.medium is not null then referrer_matches.medium
             else 'referral'

@@ -1,12 +1,28 @@
-{#- A table, not a view: four models read it, and each read of a view would
-    parse every message again. -#}
-{{ config(materialized='table') }}
+{#- Materialized, not a view: four models read it, and each read of a view
+    would parse every message again. Incremental (delete+insert by
+    message_id): a run re-stages only the messageIds with a copy in a load
+    newer than this table's newest, ranking all their copies again, so a late
+    copy received earlier still wins, as in a full refresh. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='message_id',
+        on_schema_change='fail',
+    )
+}}
 
 with
 
 source as (
 
     select * from {{ source('tracking', 'events') }}
+    {% if is_incremental() %}
+    where message_id in (
+        select message_id from {{ source('tracking', 'events') }}
+        where _load_id > (select coalesce(max(last_load_id), 0) from {{ this }})
+    )
+    {% endif %}
 
 ),
 
@@ -23,14 +39,17 @@ delivery_ranks as (
         row_number() over (
             partition by message_id
             order by received_at nulls last, _load_id, _file, _line
-        ) as delivery_number
+        ) as delivery_number,
+        max(_load_id) over (partition by message_id) as last_load_id
     from source
 
 ),
 
 deduplicated as (
 
-    select source.*
+    select
+        source.*,
+        delivery_ranks.last_load_id
     from source
     inner join delivery_ranks
         on delivery_ranks._load_id = source._load_id
@@ -71,7 +90,7 @@ extracted as (
         ['properties', '$.properties'],
     ], [
         'message_id', 'type', 'event', 'event_at', 'received_at', 'anonymous_id', 'user_id',
-        '_file', '_line', '_load_id',
+        '_file', '_line', '_load_id', 'last_load_id',
     ]) }}
 
 ),
@@ -114,7 +133,9 @@ final as (
         type = 'track' as is_track,
         _file as source_file,
         _line as source_line,
-        _load_id as load_id
+        _load_id as load_id,
+        -- the newest load with any copy of this message: the incremental watermark
+        last_load_id
     from extracted
 
 )
