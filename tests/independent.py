@@ -144,6 +144,7 @@ def orders_truth(landing: Path, seed_csv: Path) -> dict[str, dict]:
             "ordered_at": ordered_at,
             "customer_id": row["customer_id"],
             "is_cancelled": row["status"] == "cancelled",
+            "units": sum(int(r["quantity"]) for r in lines[order_id]),
             "gmv": gmv,
             "net_sales": gmv - discount,
         }
@@ -256,6 +257,9 @@ def sessions_truth(events: dict[str, dict], timeout_minutes: int = 30) -> list[d
         client = [events[m] for m in message_ids]
         all_events = client + [events[m] for m in joined[index]]
         first = client[0]["msg"]
+        times = [e["ts"] for e in all_events]
+        duration = (max(times) - min(times)).total_seconds()
+        converted = any(e["msg"].get("event") == "Order Completed" for e in all_events)
         user_agent = ((first.get("context") or {}).get("userAgent") or "").lower()
         page_views = sum(e["msg"]["type"] in ("page", "screen") for e in all_events)
         tracks = sum(e["msg"]["type"] == "track" for e in all_events)
@@ -263,7 +267,11 @@ def sessions_truth(events: dict[str, dict], timeout_minutes: int = 30) -> list[d
             {
                 "session_date": client[0]["ts"].date(),
                 "is_bot": any(p in user_agent for p in BOT_PATTERNS),
-                "is_converted": any(e["msg"].get("event") == "Order Completed" for e in all_events),
+                "is_converted": converted,
+                "is_engaged": duration >= 10 or page_views >= 2 or converted,
+                "duration_seconds": duration,
+                "person_id": person_of.get(first["anonymousId"], first["anonymousId"]),
+                "has_checkout_started": any(e["msg"].get("event") == "Checkout Started" for e in all_events),
                 "is_bounce": page_views == 1 and tracks == 0,
                 "has_product_added": any(e["msg"].get("event") == "Product Added" for e in all_events),
                 "funnel_step": funnel_step(all_events),

@@ -246,3 +246,47 @@ def test_cart_abandonment_and_marketing_spend(generated_run: PipelineRun) -> Non
         query(generated_run.serving, "select date_day, marketing_spend from marts.kpi_daily where marketing_spend > 0")
     )
     assert actual_spend == expected_spend
+
+
+def test_engagement_persons_units_and_returning_customers(generated_run: PipelineRun) -> None:
+    events = valid_events(generated_run.landing, loaded_at_bound())
+    sessions = [s for s in sessions_truth(events) if not s["is_bot"]]
+    kpi = {
+        row[0]: row[1:]
+        for row in query(
+            generated_run.serving,
+            "select date_day, sessions, engagement_rate, avg_session_duration_seconds, persons, "
+            "checkout_abandonment_rate, units_sold, returning_customers from marts.kpi_daily",
+        )
+    }
+    by_day: dict[dt.date, list[dict]] = {}
+    for session in sessions:
+        by_day.setdefault(session["session_date"], []).append(session)
+    for day, day_sessions in by_day.items():
+        _, engagement, duration, persons, checkout_abandonment, _, _ = kpi[day]
+        assert engagement == pytest.approx(sum(s["is_engaged"] for s in day_sessions) / len(day_sessions)), day
+        assert duration == pytest.approx(sum(s["duration_seconds"] for s in day_sessions) / len(day_sessions)), day
+        assert persons == len({s["person_id"] for s in day_sessions}), day
+        checkouts = [s for s in day_sessions if s["has_checkout_started"]]
+        if checkouts:
+            expected = sum(not s["is_converted"] for s in checkouts) / len(checkouts)
+            assert checkout_abandonment == pytest.approx(expected), day
+        else:
+            assert checkout_abandonment is None, day
+
+    truth = orders_truth(generated_run.landing, FX_SEED)
+    kept = sorted((o for o in truth.values() if not o["is_cancelled"]), key=lambda o: o["ordered_at"])
+    units = Counter()
+    for order in kept:
+        units[order["order_date"]] += order["units"]
+    first_day: dict[str, dt.date] = {}
+    for order in kept:
+        first_day.setdefault(order["customer_id"], order["order_date"])
+    returning = Counter()
+    for day, customer in {(o["order_date"], o["customer_id"]) for o in kept}:
+        if first_day[customer] < day:
+            returning[day] += 1
+    assert sum(returning.values()) > 0
+    for day, row in kpi.items():
+        assert row[5] == units.get(day, 0), day
+        assert row[6] == returning.get(day, 0), day

@@ -90,3 +90,69 @@ def test_quarantine_and_duplicates(tiny_run: PipelineRun) -> None:
     # e1..e9 and e5b; the second e9 is the same event
     assert staged == 10
     assert order_session
+
+
+def test_engagement_duration_persons_and_units(tiny_run: PipelineRun) -> None:
+    days = kpi(tiny_run)
+    mar2, mar3 = days[D(2026, 3, 2)], days[D(2026, 3, 3)]
+    # 03-02: S1 lasts 10:00:00..10:30:20 = 1820 s with 2 page views (engaged); S2 is one event, 0 s
+    # (not engaged); a2 lasts 23:50..00:10 = 1200 s with 2 page views (engaged)
+    assert mar2["engagement_rate"] == pytest.approx(2 / 3)
+    assert mar2["avg_session_duration_seconds"] == pytest.approx((1820 + 0 + 1200) / 3)
+    # a1 (both sessions) and a2: two people
+    assert mar2["persons"] == 2
+    # 03-03: a3 lasts 08:00..08:05 = 300 s and orders (engaged); one person (C2)
+    assert mar3["engagement_rate"] == 1
+    assert mar3["avg_session_duration_seconds"] == pytest.approx(300)
+    assert mar3["persons"] == 1
+    # units: O5 2; O1 2 + 1 and O4 1 (its -1 line is quarantined); O2 1
+    assert [days[D(2026, 3, d)]["units_sold"] for d in (1, 2, 3, 4)] == [2, 4, 1, 0]
+    # nobody has an earlier non-cancelled order: no returning customer on any day
+    assert [row["returning_customers"] for row in days.values()] == [0, 0, 0, 0]
+    # 03-03: a3 added to cart and ordered: 0 abandoned of 1; 03-02: no cart at all (null); no checkout anywhere
+    assert mar3["cart_abandonment_rate"] == 0
+    assert mar2["cart_abandonment_rate"] is None
+    assert mar3["checkout_abandonment_rate"] is None
+    # no marketing_spend files landed
+    assert all(row["marketing_spend"] == 0 for row in days.values())
+
+
+def test_session_and_event_details(tiny_run: PipelineRun) -> None:
+    with duckdb.connect(str(tiny_run.serving), read_only=True) as con:
+        sessions = con.execute(
+            "select anonymous_id, session_start_at, channel_group, funnel_step_reached, time_to_convert_seconds "
+            "from marts.fct_sessions where not is_bot order by session_start_at"
+        ).fetchall()
+        next_seconds = dict(
+            con.execute(
+                "select message_id, seconds_to_next_event from marts.fct_events where message_id in ('e2', 'e7', 'e9')"
+            ).fetchall()
+        )
+    channels = [(anon, channel) for anon, _, channel, _, _ in sessions]
+    # a1's first session came from google (Organic Search); a1's second, a2 and the app session have no referrer
+    assert channels == [("a1", "Organic Search"), ("a1", "Direct"), ("a2", "Direct"), ("a3", "Direct")]
+    # a1/S1 viewed a product (step 2); a3 added and ordered without a Product Viewed: step 1 only
+    assert [s[3] for s in sessions] == [2, 1, 1, 1]
+    # a3: 08:00:00 start, Order Completed 08:05:00
+    assert sessions[3][4] == 300
+    assert all(s[4] is None for s in sessions[:3])
+    # e2 10:00:20 -> e3 10:30:20; e7 08:00:00 -> e8 08:01:00; e9 is its session's last event
+    assert next_seconds == {"e2": 1800, "e7": 60, "e9": None}
+
+
+def test_ingest_summary(tiny_run: PipelineRun) -> None:
+    with duckdb.connect(str(tiny_run.serving), read_only=True) as con:
+        rows = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select source, files_loaded, rows_loaded, rows_rejected, duplicate_rows from marts.ingest_summary"
+            ).fetchall()
+        }
+    # events: 7 good lines + 2 bad in the 03-02 file; 4 lines (e9 twice) in the 03-03 file
+    assert rows["events"] == (2, 11, 2, 1)
+    # orders: 5 + 2 rows, the 2 of the 03-05 file restate O3 and O1
+    assert rows["orders"] == (2, 7, 0, 2)
+    # order items: 6 good lines, the -1 quantity line rejected
+    assert rows["order_items"] == (1, 6, 1, 0)
+    # a source with no files still has its row
+    assert rows["reviews"] == (0, 0, 0, 0)
