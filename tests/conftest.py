@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -71,6 +72,30 @@ def run_pipeline(workdir: Path, landing: Path) -> PipelineRun:
         dagster_home=Path(env["DAGSTER_HOME"]),
         result=result,
     )
+
+
+def dbt_build(warehouse: Path, target_path: Path, dbt_vars: dict | None = None, full_refresh: bool = False) -> None:
+    """`dbt build` on a warehouse that is already loaded, with its own target dir
+    (the shared manifest Dagster reads is left alone)."""
+    command = [
+        str(BIN / "dbt"),
+        "build",
+        "--quiet",
+        "--project-dir",
+        str(REPO_ROOT / "dbt_project"),
+        "--profiles-dir",
+        str(REPO_ROOT),
+        "--target-path",
+        str(target_path),
+    ]
+    if full_refresh:
+        command.append("--full-refresh")
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    result = subprocess.run(
+        command, cwd=REPO_ROOT, env=dict(os.environ, ECOM_WAREHOUSE=str(warehouse)), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
 
 
 def generate_shop(out: Path, days: int, visitors: int, seed: int, end_date: str = "2026-10-31") -> None:

@@ -302,3 +302,43 @@ def spend_truth(landing: Path, seed_csv: Path) -> dict[dt.date, Decimal]:
         rate = rate_on(rates, row.get("currency") or "USD", day) / rate_on(rates, "USD", day)
         per_day[day] += cents(float(Decimal(row["spend"])) * rate)
     return dict(per_day)
+
+
+def refunds_truth(landing: Path, seed_csv: Path, orders: dict[str, dict]) -> dict[str, dict]:
+    """Per refund: date (UTC) and amount in USD at the refund date's rate, in the refunded order's currency.
+
+    Refunds of cancelled orders are left out (they never counted as sales).
+    """
+    refunds = latest_rows(
+        landing,
+        "refunds",
+        ("refund_id",),
+        lambda r: (
+            r.get("refund_id")
+            and r.get("order_id")
+            and parse_ts(r.get("created_at", ""))
+            and is_decimal(r.get("amount", ""))
+            and Decimal(r["amount"]) >= 0
+            and (not r.get("quantity") or r["quantity"].lstrip("+").isdigit())
+        ),
+    )
+    currencies = {
+        order_id: row["currency"]
+        for (order_id,), row in latest_rows(landing, "orders", ("order_id",), lambda r: r.get("order_id")).items()
+    }
+    rates = fx_rates(seed_csv)
+    truth = {}
+    for (refund_id,), row in refunds.items():
+        order = orders.get(row["order_id"])
+        if order is not None and order["is_cancelled"]:
+            continue
+        refunded_at = parse_ts(row["created_at"])
+        rate = rate_on(rates, currencies[row["order_id"]], refunded_at.date()) / rate_on(
+            rates, "USD", refunded_at.date()
+        )
+        truth[refund_id] = {
+            "refund_date": refunded_at.date(),
+            "amount": cents(float(Decimal(row["amount"])) * rate),
+            "quantity": int(row["quantity"] or 0),
+        }
+    return truth

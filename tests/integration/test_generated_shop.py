@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from decimal import Decimal
 
 import duckdb
 import pytest
 
 from tests.conftest import REPO_ROOT, PipelineRun, loaded_at_bound, run_pipeline
-from tests.independent import orders_truth, sessions_truth, spend_truth, valid_events
+from tests.independent import orders_truth, refunds_truth, sessions_truth, spend_truth, valid_events
 
 pytestmark = pytest.mark.slow
 FX_SEED = REPO_ROOT / "seeds" / "fx_rates.csv"
@@ -290,3 +290,45 @@ def test_engagement_persons_units_and_returning_customers(generated_run: Pipelin
     for day, row in kpi.items():
         assert row[5] == units.get(day, 0), day
         assert row[6] == returning.get(day, 0), day
+
+
+def test_kpi_monthly_matches_the_landed_csvs(generated_run: PipelineRun) -> None:
+    """GMV, net sales, refunds, orders and new customers per month, in plain Python over the landed CSVs."""
+    orders = orders_truth(generated_run.landing, FX_SEED)
+    refunds = refunds_truth(generated_run.landing, FX_SEED, orders)
+    kept = [o for o in orders.values() if not o["is_cancelled"]]
+
+    def month(day: dt.date) -> dt.date:
+        return day.replace(day=1)
+
+    expected: dict[dt.date, dict] = defaultdict(
+        lambda: {
+            "orders": 0,
+            "gmv": Decimal("0.00"),
+            "net_sales": Decimal("0.00"),
+            "refunds": Decimal("0.00"),
+            "new": 0,
+        }
+    )
+    first_order: dict[str, dict] = {}
+    for order in sorted(kept, key=lambda o: (o["ordered_at"], o["customer_id"])):
+        first_order.setdefault(order["customer_id"], order)
+        bucket = expected[month(order["order_date"])]
+        bucket["orders"] += 1
+        bucket["gmv"] += order["gmv"]
+        bucket["net_sales"] += order["net_sales"]
+    for order in first_order.values():
+        expected[month(order["order_date"])]["new"] += 1
+    for refund in refunds.values():
+        expected[month(refund["refund_date"])]["refunds"] += refund["amount"]
+    assert len(expected) >= 2, "the generated shop should span at least two months"
+    assert sum(e["refunds"] for e in expected.values()) > 0, "the generator should refund some orders"
+
+    actual = {
+        m: {"orders": o, "gmv": g, "net_sales": n, "refunds": r, "new": c}
+        for m, o, g, n, r, c in query(
+            generated_run.serving,
+            "select month_start, orders, gmv, net_sales, refunds, new_customers from marts.kpi_monthly",
+        )
+    }
+    assert actual == dict(expected)

@@ -10,14 +10,12 @@ and every mart is compared row for row.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, REPO_ROOT, generate_shop, run_pipeline
+from tests.conftest import dbt_build, generate_shop, run_pipeline
 from tests.snapshots import table_rows
 
 pytestmark = pytest.mark.slow
@@ -66,24 +64,7 @@ def test_incremental_runs_equal_a_full_refresh(tmp_path: Path) -> None:
 
     rebuilt = tmp_path / "rebuilt.duckdb"
     shutil.copy(run.warehouse, rebuilt)
-    subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "build",
-            "--full-refresh",
-            "--quiet",
-            "--project-dir",
-            str(REPO_ROOT / "dbt_project"),
-            "--profiles-dir",
-            str(REPO_ROOT),
-            # its own target dir, so the shared manifest Dagster reads is left alone
-            "--target-path",
-            str(tmp_path / "dbt_target"),
-        ],
-        cwd=REPO_ROOT,
-        env=dict(os.environ, ECOM_WAREHOUSE=str(rebuilt)),
-        check=True,
-    )
+    dbt_build(rebuilt, tmp_path / "dbt_target", full_refresh=True)
     full = marts(rebuilt)
     assert full.keys() == incremental.keys()
     for table in full:

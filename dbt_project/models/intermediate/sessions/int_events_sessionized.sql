@@ -1,11 +1,22 @@
 {#- Sessionizes on the key columns only; fct_events joins the wide rows back
     (windows over full-width rows measured ~5x slower, 2.6x the memory).
 
-    Incremental: a run recomputes the whole history of every person touched
-    by the new loads (a new event, a new identity link, a new server-side
-    event), all their anonymous ids together, and replaces those rows. A
-    person's sessions depend only on that person's events, so this equals a
-    full refresh (tested in tests/integration/test_incremental_equals_full_refresh.py). -#}
+    Incremental (delete+insert by message_id), equal to a full refresh
+    (tests/integration/test_incremental_equals_full_refresh.py):
+    - a touched person is the person of any event loaded since the last run
+      (as stitched now, and where a redelivered copy used to be);
+    - for each of that person's visitors the run starts at the first stored
+      session a new event could touch (one that ends within the timeout
+      before the person's earliest new event, or later) and re-sessionizes
+      from there onward, numbering on from the sessions before it. Sessions
+      before that point cannot change: a new event is more than the timeout
+      after them, and a session's id (its first message) only changes when
+      an event lands before it;
+    - the person's server-side events from the earliest such start onward
+      are attached again;
+    - a person whose stored identity no longer matches (a new link or alias
+      moved one of its visitors) is recomputed over its whole history, both
+      the old and the new person. -#}
 {{
     config(
         materialized='incremental',
@@ -15,6 +26,9 @@
     )
 }}
 
+{%- set timeout = var('session_timeout_minutes') -%}
+{%- set beginning_of_time = "cast('1900-01-01 00:00:00' as timestamp)" -%}
+
 with
 
 events as (
@@ -23,9 +37,15 @@ events as (
         message_id,
         anonymous_id,
         user_id,
-        previous_id,
         event_at,
-        load_id
+        load_id,
+        -- received more than the lateness bound after it happened (an
+        -- offline device, a wrong clock): kept, but left out of sessions so
+        -- that it cannot rewrite long-closed history
+        coalesce(
+            received_at > {{ dbt.dateadd('day', var('ecom__max_event_lateness_days'), 'event_at') }},
+            false
+        ) as is_beyond_lateness
     from {{ ref('stg_tracking__events') }}
 
 ),
@@ -38,53 +58,225 @@ identities as (
 
 {% if is_incremental() %}
 
+stored as (
+
+    select * from {{ this }}
+
+),
+
 new_events as (
 
     select *
     from events
-    where load_id > (select coalesce(max(load_id), 0) from {{ this }})
+    where load_id > (select coalesce(max(load_id), 0) from stored)
 
 ),
 
--- persons whose sessions the new loads can change: the person of every
--- anonymous id with new events (as stitched now, and as stored before, in
--- case its link moved), and every user with new server-side events
-touched_persons as (
+-- every person a new event lands on, with the time it lands; a redelivered
+-- copy that now wins also leaves its old place
+touches as (
 
-    select coalesce(identities.user_id, new_events.anonymous_id) as person_id
+    select
+        coalesce(identities.user_id, new_events.anonymous_id) as person_id,
+        new_events.event_at
     from new_events
     left join identities
         on identities.anonymous_id = new_events.anonymous_id
     where new_events.anonymous_id is not null
+      and not new_events.is_beyond_lateness
 
-    union
+    union all
 
-    select stored.person_id
-    from {{ this }} as stored
+    select
+        new_events.user_id as person_id,
+        new_events.event_at
+    from new_events
+    where new_events.anonymous_id is null
+      and new_events.user_id is not null
+      and not new_events.is_beyond_lateness
+
+    union all
+
+    select
+        stored.person_id,
+        stored.event_at
+    from stored
     inner join new_events
-        on new_events.anonymous_id = stored.anonymous_id
+        on new_events.message_id = stored.message_id
+
+),
+
+stored_visitors as (
+
+    select distinct
+        anonymous_id,
+        person_id
+    from stored
+    where not is_server_side
+      and anonymous_id is not null
+
+),
+
+-- visitors whose person changed since they were stored: their old and new
+-- persons are recomputed in full
+relinked_persons as (
+
+    select stored_visitors.person_id
+    from stored_visitors
+    left join identities
+        on identities.anonymous_id = stored_visitors.anonymous_id
+    where stored_visitors.person_id <> coalesce(identities.user_id, stored_visitors.anonymous_id)
 
     union
 
-    -- an alias moves its previous id: the old and the new person
-    select stored.person_id
-    from {{ this }} as stored
-    inner join new_events
-        on new_events.previous_id = stored.anonymous_id
+    select coalesce(identities.user_id, stored_visitors.anonymous_id) as person_id
+    from stored_visitors
+    left join identities
+        on identities.anonymous_id = stored_visitors.anonymous_id
+    where stored_visitors.person_id <> coalesce(identities.user_id, stored_visitors.anonymous_id)
+
+),
+
+touched_persons as (
+
+    select
+        touches.person_id,
+        case
+            when max(case when relinked_persons.person_id is not null then 1 else 0 end) = 1
+                then {{ beginning_of_time }}
+            else min(touches.event_at)
+        end as first_touch_at
+    from touches
+    left join relinked_persons
+        on relinked_persons.person_id = touches.person_id
+    group by touches.person_id
+
+    union all
+
+    -- a relinked person without new events of its own (its visitor moved away)
+    select
+        relinked_persons.person_id,
+        {{ beginning_of_time }} as first_touch_at
+    from relinked_persons
+    where relinked_persons.person_id not in (select person_id from touches)
+
+),
+
+-- every visitor of a touched person: stored under it, or stitched to it now
+touched_visitors as (
+
+    select
+        stored_visitors.anonymous_id,
+        touched_persons.person_id,
+        touched_persons.first_touch_at
+    from stored_visitors
+    inner join touched_persons
+        on touched_persons.person_id = stored_visitors.person_id
 
     union
 
-    select coalesce(identities.user_id, new_events.previous_id) as person_id
+    select
+        new_events.anonymous_id,
+        touched_persons.person_id,
+        touched_persons.first_touch_at
     from new_events
     left join identities
-        on identities.anonymous_id = new_events.previous_id
-    where new_events.previous_id is not null
+        on identities.anonymous_id = new_events.anonymous_id
+    inner join touched_persons
+        on touched_persons.person_id = coalesce(identities.user_id, new_events.anonymous_id)
+    where new_events.anonymous_id is not null
 
-    union
+),
 
-    select user_id as person_id
-    from new_events
-    where user_id is not null
+-- a visitor of a relinked person can sit under two persons: the earliest start wins
+visitor_first_touch as (
+
+    select
+        anonymous_id,
+        min(first_touch_at) as first_touch_at
+    from touched_visitors
+    group by anonymous_id
+
+),
+
+-- stored sessions of those visitors, their end including joined server-side events
+stored_sessions as (
+
+    select
+        stored.anonymous_id,
+        stored.session_id,
+        max(stored.session_number) as session_number,
+        min(stored.event_at) as started_at,
+        max(stored.event_at) as ended_at
+    from stored
+    inner join visitor_first_touch
+        on visitor_first_touch.anonymous_id = stored.anonymous_id
+    where stored.session_id is not null
+    group by stored.anonymous_id, stored.session_id
+
+),
+
+visitor_cutoffs as (
+
+    select
+        visitor_first_touch.anonymous_id,
+        case
+            when min(stored_sessions.started_at) is not null
+             and min(stored_sessions.started_at) < visitor_first_touch.first_touch_at
+                then min(stored_sessions.started_at)
+            else visitor_first_touch.first_touch_at
+        end as recompute_from
+    from visitor_first_touch
+    left join stored_sessions
+        on stored_sessions.anonymous_id = visitor_first_touch.anonymous_id
+        and stored_sessions.ended_at >= {{ dbt.dateadd('minute', -timeout, 'visitor_first_touch.first_touch_at') }}
+    group by visitor_first_touch.anonymous_id, visitor_first_touch.first_touch_at
+
+),
+
+-- the sessions that stay, counted so that the recomputed ones number on
+visitor_offsets as (
+
+    select
+        visitor_cutoffs.anonymous_id,
+        visitor_cutoffs.recompute_from,
+        coalesce(max(stored_sessions.session_number), 0) as sessions_before
+    from visitor_cutoffs
+    left join stored_sessions
+        on stored_sessions.anonymous_id = visitor_cutoffs.anonymous_id
+        and stored_sessions.started_at < visitor_cutoffs.recompute_from
+    group by visitor_cutoffs.anonymous_id, visitor_cutoffs.recompute_from
+
+),
+
+person_cutoffs as (
+
+    select
+        touched_visitors.person_id,
+        min(visitor_cutoffs.recompute_from) as recompute_from
+    from touched_visitors
+    inner join visitor_cutoffs
+        on visitor_cutoffs.anonymous_id = touched_visitors.anonymous_id
+    group by touched_visitors.person_id
+
+    union all
+
+    -- a person with server-side events only
+    select
+        touched_persons.person_id,
+        touched_persons.first_touch_at as recompute_from
+    from touched_persons
+    where touched_persons.person_id not in (select person_id from touched_visitors)
+
+),
+
+server_cutoffs as (
+
+    select
+        person_id,
+        min(recompute_from) as recompute_from
+    from person_cutoffs
+    group by person_id
 
 ),
 
@@ -92,14 +284,45 @@ in_scope as (
 
     select events.*
     from events
-    left join identities
-        on identities.anonymous_id = events.anonymous_id
-    where coalesce(identities.user_id, events.anonymous_id) in (select person_id from touched_persons)
-       or (events.anonymous_id is null and events.user_id in (select person_id from touched_persons))
-       or events.anonymous_id in (
-            select stored.anonymous_id from {{ this }} as stored
-            where stored.person_id in (select person_id from touched_persons)
-       )
+    inner join visitor_cutoffs
+        on visitor_cutoffs.anonymous_id = events.anonymous_id
+        and events.event_at >= visitor_cutoffs.recompute_from
+
+    union
+
+    select events.*
+    from events
+    inner join server_cutoffs
+        on server_cutoffs.person_id = events.user_id
+        and events.event_at >= server_cutoffs.recompute_from
+    where events.anonymous_id is null
+
+    union
+
+    -- new events beyond the lateness bound touch no session but need their row
+    select *
+    from new_events
+    where is_beyond_lateness
+
+),
+
+-- stored client-side events before the cut that a re-attached server-side
+-- event may still join
+kept_client_events as (
+
+    select
+        stored.message_id,
+        stored.anonymous_id,
+        stored.event_at,
+        stored.session_number,
+        stored.session_id,
+        stored.person_id
+    from stored
+    inner join visitor_cutoffs
+        on visitor_cutoffs.anonymous_id = stored.anonymous_id
+        and stored.event_at < visitor_cutoffs.recompute_from
+    where not stored.is_server_side
+      and stored.session_id is not null
 
 ),
 
@@ -121,6 +344,7 @@ client_events as (
         event_at
     from in_scope
     where anonymous_id is not null
+      and not is_beyond_lateness
 
 ),
 
@@ -141,7 +365,7 @@ flagged as (
         -- compared, not dbt.datediff, which counts minute boundaries per engine
         case
             when previous_event_at is null then 1
-            when event_at > {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'previous_event_at') }} then 1
+            when event_at > {{ dbt.dateadd('minute', timeout, 'previous_event_at') }} then 1
             else 0
         end as is_session_start
     from with_previous
@@ -151,11 +375,19 @@ flagged as (
 numbered as (
 
     select
-        *,
-        sum(is_session_start) over (
-            partition by anonymous_id order by event_at, message_id rows between unbounded preceding and current row
+        flagged.*,
+        cast(
+            {% if is_incremental() %}coalesce(visitor_offsets.sessions_before, 0) + {% endif %}sum(flagged.is_session_start) over (
+                partition by flagged.anonymous_id
+                order by flagged.event_at, flagged.message_id
+                rows between unbounded preceding and current row
+            ) as {{ dbt.type_bigint() }}
         ) as session_number
     from flagged
+    {% if is_incremental() %}
+    left join visitor_offsets
+        on visitor_offsets.anonymous_id = flagged.anonymous_id
+    {% endif %}
 
 ),
 
@@ -186,6 +418,17 @@ server_events as (
     from in_scope
     where anonymous_id is null
       and user_id is not null
+      and not is_beyond_lateness
+
+),
+
+candidate_client_events as (
+
+    select * from client_sessionized
+    {% if is_incremental() %}
+    union all
+    select * from kept_client_events
+    {% endif %}
 
 ),
 
@@ -196,19 +439,19 @@ server_candidates as (
     select
         server_events.message_id,
         server_events.event_at,
-        client_sessionized.session_id,
-        client_sessionized.session_number,
-        client_sessionized.anonymous_id,
-        client_sessionized.person_id,
+        candidate_client_events.session_id,
+        candidate_client_events.session_number,
+        candidate_client_events.anonymous_id,
+        candidate_client_events.person_id,
         row_number() over (
             partition by server_events.message_id
-            order by client_sessionized.event_at desc, client_sessionized.session_id
+            order by candidate_client_events.event_at desc, candidate_client_events.session_id
         ) as candidate_rank
     from server_events
-    inner join client_sessionized
-        on client_sessionized.person_id = server_events.user_id
-        and client_sessionized.event_at <= server_events.event_at
-        and server_events.event_at <= {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'client_sessionized.event_at') }}
+    inner join candidate_client_events
+        on candidate_client_events.person_id = server_events.user_id
+        and candidate_client_events.event_at <= server_events.event_at
+        and server_events.event_at <= {{ dbt.dateadd('minute', timeout, 'candidate_client_events.event_at') }}
 
 ),
 
@@ -241,28 +484,90 @@ sessionized as (
 
 ),
 
+-- the next event is looked up within the whole session: in an incremental
+-- run a re-attached server-side event can sit in a session that stays
+session_events as (
+
+    select
+        message_id,
+        session_id,
+        event_at,
+        true as is_recomputed
+    from sessionized
+    where session_id is not null
+
+    {% if is_incremental() %}
+    union all
+
+    select
+        stored.message_id,
+        stored.session_id,
+        stored.event_at,
+        false as is_recomputed
+    from stored
+    where stored.session_id in (select session_id from sessionized)
+      and stored.message_id not in (select message_id from sessionized)
+    {% endif %}
+
+),
+
+next_events as (
+
+    select
+        message_id,
+        lead(event_at) over (partition by session_id order by event_at, message_id) as next_event_at,
+        is_recomputed
+    from session_events
+
+),
+
+beyond_lateness as (
+
+    select
+        in_scope.message_id,
+        in_scope.anonymous_id,
+        in_scope.event_at,
+        cast(null as {{ dbt.type_bigint() }}) as session_number,
+        cast(null as {{ dbt.type_string() }}) as session_id,
+        coalesce(identities.user_id, in_scope.anonymous_id, in_scope.user_id) as person_id,
+        in_scope.anonymous_id is null as is_server_side
+    from in_scope
+    left join identities
+        on identities.anonymous_id = in_scope.anonymous_id
+    where in_scope.is_beyond_lateness
+
+),
+
+all_rows as (
+
+    select * from sessionized
+    union all
+    select * from beyond_lateness
+
+),
+
 final as (
 
     select
-        sessionized.message_id,
+        all_rows.message_id,
         -- for a joined server-side event: the anonymous id of its session
-        sessionized.anonymous_id,
-        sessionized.event_at,
-        sessionized.session_number,
-        sessionized.session_id,
-        sessionized.person_id,
-        sessionized.is_server_side,
-        case when sessionized.session_id is not null then
-            lead(sessionized.event_at) over (
-                partition by sessionized.session_id order by sessionized.event_at, sessionized.message_id
-            )
-        end as next_event_at,
+        all_rows.anonymous_id,
+        all_rows.event_at,
+        all_rows.session_number,
+        all_rows.session_id,
+        all_rows.person_id,
+        all_rows.is_server_side,
+        in_scope.is_beyond_lateness,
+        next_events.next_event_at,
         in_scope.load_id,
         -- when this row was (re)computed: the marts downstream pick up every row newer than theirs
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as sessionized_at
-    from sessionized
+    from all_rows
     inner join in_scope
-        on in_scope.message_id = sessionized.message_id
+        on in_scope.message_id = all_rows.message_id
+    left join next_events
+        on next_events.message_id = all_rows.message_id
+        and next_events.is_recomputed
 
 )
 

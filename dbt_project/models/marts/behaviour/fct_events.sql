@@ -42,6 +42,7 @@ final as (
         events.is_page_view,
         events.is_track,
         sessionized.is_server_side,
+        sessionized.is_beyond_lateness,
         events.page_path,
         events.page_referrer,
         events.utm_source,

@@ -4,10 +4,7 @@ with
 
 sessions as (
 
-    select * from {{ ref('fct_sessions') }}
-    {%- if not var('ecom__include_bots') %}
-    where not is_bot
-    {%- endif %}
+    select * from {{ ref('int_sessions_filtered') }}
 
 ),
 

@@ -1,13 +1,8 @@
-{%- set include_bots = var('ecom__include_bots') -%}
-
 with
 
 sessions as (
 
-    select * from {{ ref('fct_sessions') }}
-    {%- if not include_bots %}
-    where not is_bot
-    {%- endif %}
+    select * from {{ ref('int_sessions_filtered') }}
 
 ),
 
@@ -21,6 +16,7 @@ orders as (
 refunds as (
 
     select * from {{ ref('fct_refunds') }}
+    where not is_order_cancelled
 
 ),
 
@@ -34,28 +30,15 @@ session_days as (
 
     select
         session_date as date_day,
-        count(*) as sessions,
-        count(distinct person_id) as persons,
-        sum(case when is_bounce then 1 else 0 end) as bounced_sessions,
-        sum(case when is_engaged then 1 else 0 end) as engaged_sessions,
-        sum(duration_seconds) as total_duration_seconds,
-        sum(case when is_converted then 1 else 0 end) as converted_sessions,
-        sum(case when has_product_added then 1 else 0 end) as cart_sessions,
-        sum(case when has_product_added and not is_converted then 1 else 0 end) as abandoned_cart_sessions,
-        sum(case when has_checkout_started then 1 else 0 end) as checkout_sessions,
-        sum(case when has_checkout_started and not is_converted then 1 else 0 end) as abandoned_checkout_sessions
+{{ session_counts() }}
     from sessions
     group by session_date
 
 ),
 
-customer_firsts as (
+customers as (
 
-    select
-        customer_id,
-        min(order_date) as first_order_date
-    from orders
-    group by customer_id
+    select customer_id, first_order_date from {{ ref('dim_customers') }}
 
 ),
 
@@ -63,18 +46,14 @@ order_days as (
 
     select
         orders.order_date as date_day,
-        count(*) as orders,
-        sum(orders.units) as units_sold,
-        sum(orders.gmv) as gmv,
-        sum(orders.discount_total) as discounts,
-        sum(orders.net_sales) as net_sales,
-        count(distinct case when customer_firsts.first_order_date = orders.order_date
+{{ order_counts() }},
+        count(distinct case when customers.first_order_date = orders.order_date
                             then orders.customer_id end) as new_customers,
-        count(distinct case when customer_firsts.first_order_date < orders.order_date
+        count(distinct case when customers.first_order_date < orders.order_date
                             then orders.customer_id end) as returning_customers
     from orders
-    inner join customer_firsts
-        on customer_firsts.customer_id = orders.customer_id
+    inner join customers
+        on customers.customer_id = orders.customer_id
     group by orders.order_date
 
 ),
@@ -124,24 +103,8 @@ final as (
 
     select
         days.date_day,
-        cast(coalesce(session_days.sessions, 0) as bigint) as sessions,
-        cast(coalesce(session_days.persons, 0) as bigint) as persons,
-        {{ safe_divide('session_days.bounced_sessions', 'session_days.sessions') }} as bounce_rate,
-        {{ safe_divide('session_days.engaged_sessions', 'session_days.sessions') }} as engagement_rate,
-        {{ safe_divide('session_days.total_duration_seconds', 'session_days.sessions') }}
-            as avg_session_duration_seconds,
-        cast(coalesce(session_days.converted_sessions, 0) as bigint) as converted_sessions,
-        {{ safe_divide('session_days.converted_sessions', 'session_days.sessions') }} as conversion_rate,
-        {{ safe_divide('session_days.abandoned_cart_sessions', 'session_days.cart_sessions') }}
-            as cart_abandonment_rate,
-        {{ safe_divide('session_days.abandoned_checkout_sessions', 'session_days.checkout_sessions') }}
-            as checkout_abandonment_rate,
-        cast(coalesce(order_days.orders, 0) as bigint) as orders,
-        cast(coalesce(order_days.units_sold, 0) as bigint) as units_sold,
-        cast(coalesce(order_days.gmv, 0) as decimal(18, 2)) as gmv,
-        cast(coalesce(order_days.discounts, 0) as decimal(18, 2)) as discounts,
-        cast(coalesce(order_days.net_sales, 0) as decimal(18, 2)) as net_sales,
-        {{ safe_divide('order_days.net_sales', 'order_days.orders') }} as aov,
+{{ session_measures('session_days') }},
+{{ order_measures('order_days') }},
         cast(coalesce(refund_days.refunds, 0) as decimal(18, 2)) as refunds,
         cast(coalesce(order_days.net_sales, 0) - coalesce(refund_days.refunds, 0) as decimal(18, 2)) as net_revenue,
         cast(coalesce(order_days.new_customers, 0) as bigint) as new_customers,

@@ -1,0 +1,196 @@
+{%- set churn_days = var('churn_days') -%}
+
+with
+
+sessions as (
+
+    select * from {{ ref('int_sessions_filtered') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('fct_orders') }}
+    where not is_cancelled
+
+),
+
+refunds as (
+
+    select * from {{ ref('fct_refunds') }}
+    where not is_order_cancelled
+
+),
+
+customers as (
+
+    select customer_id, first_order_date from {{ ref('dim_customers') }}
+    where has_ordered
+
+),
+
+days as (
+
+    select date_day, marketing_spend from {{ ref('kpi_daily') }}
+
+),
+
+months as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start,
+        sum(marketing_spend) as marketing_spend
+    from days
+    group by 1
+
+),
+
+session_months as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'session_date') }} as date) as month_start,
+{{ session_counts() }}
+    from sessions
+    group by 1
+
+),
+
+order_months as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as month_start,
+{{ order_counts() }}
+    from orders
+    group by 1
+
+),
+
+customer_months as (
+
+    select
+        orders.customer_id,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as month_start,
+        count(*) as orders,
+        min(customers.first_order_date) as first_order_date
+    from orders
+    inner join customers
+        on customers.customer_id = orders.customer_id
+    group by 1, 2
+
+),
+
+customer_counts as (
+
+    select
+        month_start,
+        count(*) as ordering_customers,
+        sum(case when orders >= 2 then 1 else 0 end) as repeat_customers,
+        sum(case when cast({{ dbt.date_trunc('month', 'first_order_date') }} as date) = month_start then 1 else 0 end)
+            as new_customers,
+        sum(case when first_order_date < month_start then 1 else 0 end) as returning_customers
+    from customer_months
+    group by month_start
+
+),
+
+refund_months as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'refund_date') }} as date) as month_start,
+        sum(amount) as refunds,
+        sum(coalesce(quantity, 0)) as returned_units
+    from refunds
+    group by 1
+
+),
+
+-- churn (kpi-definitions): a customer becomes churned on an order date +
+-- churn_days when no order follows by then
+customer_order_days as (
+
+    select distinct customer_id, order_date from orders
+
+),
+
+churn_events as (
+
+    select
+        customer_id,
+        churned_on
+    from (
+        select
+            customer_id,
+            cast({{ dbt.dateadd('day', churn_days, 'order_date') }} as date) as churned_on,
+            lead(order_date) over (partition by customer_id order by order_date) as next_order_date
+        from customer_order_days
+    ) as with_next
+    where next_order_date is null or next_order_date > churned_on
+
+),
+
+churned_months as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'churned_on') }} as date) as month_start,
+        count(*) as churned_customers
+    from churn_events
+    group by 1
+
+),
+
+-- active at the start of a month: not churned at the end of the day before,
+-- so its latest earlier order is at most churn_days before the 1st
+active_at_start as (
+
+    select
+        months.month_start,
+        count(distinct customer_order_days.customer_id) as active_customers_at_start
+    from months
+    inner join customer_order_days
+        on customer_order_days.order_date < months.month_start
+        and customer_order_days.order_date >= cast({{ dbt.dateadd('day', -churn_days, 'months.month_start') }} as date)
+    group by months.month_start
+
+),
+
+final as (
+
+    select
+        months.month_start,
+{{ session_measures('session_months') }},
+{{ order_measures('order_months') }},
+        cast(coalesce(refund_months.refunds, 0) as decimal(18, 2)) as refunds,
+        cast(coalesce(order_months.net_sales, 0) - coalesce(refund_months.refunds, 0) as decimal(18, 2)) as net_revenue,
+        {{ safe_divide('refund_months.refunds', 'order_months.net_sales') }} as refund_rate,
+        cast(coalesce(refund_months.returned_units, 0) as bigint) as returned_units,
+        {{ safe_divide('refund_months.returned_units', 'order_months.units_sold') }} as return_rate_units,
+        cast(coalesce(customer_counts.new_customers, 0) as bigint) as new_customers,
+        cast(coalesce(customer_counts.returning_customers, 0) as bigint) as returning_customers,
+        cast(coalesce(customer_counts.ordering_customers, 0) as bigint) as ordering_customers,
+        cast(coalesce(customer_counts.repeat_customers, 0) as bigint) as repeat_customers,
+        {{ safe_divide('customer_counts.repeat_customers', 'customer_counts.ordering_customers') }}
+            as repeat_purchase_rate,
+        {{ safe_divide('customer_counts.returning_customers', 'customer_counts.ordering_customers') }}
+            as returning_customer_rate,
+        cast(coalesce(active_at_start.active_customers_at_start, 0) as bigint) as active_customers_at_start,
+        cast(coalesce(churned_months.churned_customers, 0) as bigint) as churned_customers,
+        {{ safe_divide('churned_months.churned_customers', 'active_at_start.active_customers_at_start') }}
+            as churn_rate,
+        cast(coalesce(months.marketing_spend, 0) as decimal(18, 2)) as marketing_spend
+    from months
+    left join session_months
+        on session_months.month_start = months.month_start
+    left join order_months
+        on order_months.month_start = months.month_start
+    left join customer_counts
+        on customer_counts.month_start = months.month_start
+    left join refund_months
+        on refund_months.month_start = months.month_start
+    left join churned_months
+        on churned_months.month_start = months.month_start
+    left join active_at_start
+        on active_at_start.month_start = months.month_start
+
+)
+
+select * from final

@@ -1,0 +1,239 @@
+"""Commerce and customer marts on a hand-made shop, every figure derived by hand.
+
+Landing folder: tests/fixtures/commerce_shop (orders restated over three
+files, one order cancelled later, a refund a month after its order, USD, EUR
+and GBP, a customer who churns and comes back, an order at 23:30 UTC).
+
+The pipeline runs once as shipped (reporting_timezone UTC), then a copy of the
+warehouse is rebuilt with reporting_timezone Asia/Tokyo (UTC+9, no DST) and
+churn_days 45; most figures below are for the Tokyo build.
+
+FX rates used, read from seeds/fx_rates.csv (usd_per_unit; USD is 1):
+  EUR 2026-01-30 1.102216   (Friday: the rate in force on Sat 01-31 and Sun 02-01)
+  GBP 2026-02-20 1.307688
+  EUR 2026-03-05 1.066621
+
+Orders, newest version (one load, so the file that sorts last wins):
+  OA1  A  2026-01-10 15:00Z  USD  lines 2 x 10.00 + 1 x 5.00   discount_total 3.00 (v1 0.00, v2 2.00, v3 3.00)
+       Tokyo date 01-11.  gmv 25.00, discounts 3.00, net 22.00, units 3
+  OB1  B  2026-01-31 23:30Z  EUR  1 x 100.00, no discount_total, line discount 0
+       UTC date 01-31, Tokyo date 02-01 (08:30).  gmv 100 x 1.102216 = 110.2216 -> 110.22, net 110.22, units 1
+  OC1  C  2026-02-10 12:00Z  USD  cancelled in the last file: in no KPI; C is no customer
+  OD1  D  2026-02-20 12:00Z  GBP  2 x 15.00, line discount 3.00 (no discount_total, so the line's counts)
+       gmv 30 x 1.307688 = 39.23064 -> 39.23, discounts 3 x 1.307688 = 3.923064 -> 3.92, net 35.31, units 2
+  OA2  A  2026-03-25 12:00Z  USD  1 x 40.00: gmv 40.00, net 40.00, units 1
+Refund R1 on OB1, 2026-03-05 10:00Z, 20.00 EUR x 1.066621 = 21.33242 -> 21.33, 1 unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO_ROOT, dbt_build, run_pipeline
+
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "commerce_shop"
+D = dt.date
+TOKYO = {"reporting_timezone": "Asia/Tokyo", "churn_days": 45}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, duckdb.DuckDBPyConnection]:
+    workdir = tmp_path_factory.mktemp("commerce")
+    landing = workdir / "landing"
+    shutil.copytree(FIXTURE, landing)
+    run = run_pipeline(workdir, landing)
+    assert run.result.returncode == 0, run.result.stderr[-5000:]
+    tokyo = workdir / "tokyo.duckdb"
+    shutil.copy(run.warehouse, tokyo)
+    dbt_build(tokyo, workdir / "dbt_target", dbt_vars=TOKYO, full_refresh=True)
+    cons = {
+        "utc": duckdb.connect(str(run.serving), read_only=True),
+        "tokyo": duckdb.connect(str(tokyo), read_only=True),
+    }
+    yield cons
+    for con in cons.values():
+        con.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def by_month(con: duckdb.DuckDBPyConnection) -> dict[dt.date, dict]:
+    return {r["month_start"]: r for r in rows(con, "select * from marts.kpi_monthly order by month_start")}
+
+
+def test_order_at_2330_utc_moves_to_the_next_local_day(builds) -> None:
+    # OB1 at 2026-01-31 23:30Z: 01-31 in UTC, 02-01 08:30 in Tokyo
+    [utc] = rows(builds["utc"], "select order_date from marts.fct_orders where order_id = 'OB1'")
+    [tokyo] = rows(builds["tokyo"], "select order_date from marts.fct_orders where order_id = 'OB1'")
+    assert utc["order_date"] == D(2026, 1, 31)
+    assert tokyo["order_date"] == D(2026, 2, 1)
+    # so January holds OA1 + OB1 in UTC, OA1 alone in Tokyo
+    assert by_month(builds["utc"])[D(2026, 1, 1)]["orders"] == 2
+    assert by_month(builds["tokyo"])[D(2026, 1, 1)]["orders"] == 1
+    # and B's cohort moves from January to February
+    [b_utc] = rows(builds["utc"], "select cohort_month from marts.dim_customers where customer_id = 'B'")
+    [b_tokyo] = rows(builds["tokyo"], "select cohort_month from marts.dim_customers where customer_id = 'B'")
+    assert (b_utc["cohort_month"], b_tokyo["cohort_month"]) == (D(2026, 1, 1), D(2026, 2, 1))
+
+
+def test_restated_and_cancelled_orders(builds) -> None:
+    orders = {r["order_id"]: r for r in rows(builds["tokyo"], "select * from marts.fct_orders")}
+    # OA1's third version wins: fulfilled, discount 3.00, net 22.00
+    assert (orders["OA1"]["status"], orders["OA1"]["discount_total"], orders["OA1"]["net_sales"]) == (
+        "fulfilled",
+        Decimal("3.00"),
+        Decimal("22.00"),
+    )
+    assert orders["OC1"]["is_cancelled"] and not orders["OA1"]["is_cancelled"]
+    # OB1: 100 EUR at 1.102216; OD1: 30 GBP at 1.307688 less 3 GBP line discount
+    assert orders["OB1"]["gmv"] == Decimal("110.22")
+    assert (orders["OD1"]["gmv"], orders["OD1"]["discount_total"], orders["OD1"]["net_sales"]) == (
+        Decimal("39.23"),
+        Decimal("3.92"),
+        Decimal("35.31"),
+    )
+
+
+def test_order_items_spread_the_order_discount(builds) -> None:
+    items = {r["line_id"]: r for r in rows(builds["tokyo"], "select * from marts.fct_order_items")}
+    # OA1's discount_total 3.00 spread by GMV share: 3 x 20/25 = 2.40 and 3 x 5/25 = 0.60
+    assert (items["OA1-1"]["discount"], items["OA1-1"]["net_sales"]) == (Decimal("2.40"), Decimal("17.60"))
+    assert (items["OA1-2"]["discount"], items["OA1-2"]["net_sales"]) == (Decimal("0.60"), Decimal("4.40"))
+    # OD1 keeps its line discount: 3 GBP -> 3.92
+    assert items["OD1-1"]["discount"] == Decimal("3.92")
+
+
+def test_kpi_monthly_in_tokyo(builds) -> None:
+    months = by_month(builds["tokyo"])
+    # first activity 01-11 (OA1), last 03-25 (OA2): January to March
+    assert list(months) == [D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1)]
+    jan, feb, mar = months.values()
+    # January: OA1 only
+    assert (jan["orders"], jan["units_sold"], jan["gmv"], jan["discounts"], jan["net_sales"]) == (
+        1,
+        3,
+        Decimal("25.00"),
+        Decimal("3.00"),
+        Decimal("22.00"),
+    )
+    # February: OB1 + OD1 (OC1 cancelled): gmv 110.22 + 39.23, discounts 0 + 3.92, net 110.22 + 35.31
+    assert (feb["orders"], feb["units_sold"], feb["gmv"], feb["discounts"], feb["net_sales"]) == (
+        2,
+        3,
+        Decimal("149.45"),
+        Decimal("3.92"),
+        Decimal("145.53"),
+    )
+    assert feb["aov"] == pytest.approx(145.53 / 2)
+    # March: OA2 40.00; R1 21.33 lands on its refund date (March), not on OB1's month
+    assert (mar["orders"], mar["net_sales"], mar["refunds"], mar["net_revenue"]) == (
+        1,
+        Decimal("40.00"),
+        Decimal("21.33"),
+        Decimal("18.67"),
+    )
+    assert feb["refunds"] == Decimal("0.00")
+    assert mar["refund_rate"] == pytest.approx(21.33 / 40.00)
+    # 1 unit returned over 1 unit sold in March
+    assert mar["return_rate_units"] == pytest.approx(1.0)
+    # new customers: A in January; B and D in February (C never ordered for real)
+    assert [m["new_customers"] for m in months.values()] == [1, 2, 0]
+    # A comes back in March: returning 1 of 1 ordering customer
+    assert (mar["returning_customers"], mar["ordering_customers"], mar["returning_customer_rate"]) == (1, 1, 1.0)
+
+
+def test_churn_in_tokyo(builds) -> None:
+    # churn_days 45. Churn dates: A 01-11 + 45 = 02-25 (no order before it: next is 03-25);
+    # B 02-01 + 45 = 03-18; D 02-20 + 45 = 04-06 (after March); A 03-25 + 45 = 05-09.
+    # Active at the 1st = latest earlier order within 45 days before it:
+    #   01-01: nobody -> churn rate null; 02-01: A (01-11) -> 1, churned in Feb: A -> 1.0
+    #   03-01: window 01-15..02-28 holds B (02-01) and D (02-20), not A -> 2, churned in Mar: B -> 0.5
+    jan, feb, mar = by_month(builds["tokyo"]).values()
+    assert (jan["active_customers_at_start"], jan["churned_customers"], jan["churn_rate"]) == (0, 0, None)
+    assert (feb["active_customers_at_start"], feb["churned_customers"], feb["churn_rate"]) == (1, 1, 1.0)
+    assert (mar["active_customers_at_start"], mar["churned_customers"], mar["churn_rate"]) == (2, 1, 0.5)
+
+
+def test_dim_customers_in_tokyo(builds) -> None:
+    customers = {r["customer_id"]: r for r in rows(builds["tokyo"], "select * from marts.dim_customers")}
+    assert set(customers) == {"A", "B", "C", "D"}
+    a, b, c, d = (customers[k] for k in "ABCD")
+    # as-of date = the latest order date, 03-25 (no events in this shop)
+    assert a["as_of_date"] == D(2026, 3, 25)
+    # A: OA1 22.00 + OA2 40.00, two orders, cohort January, week of Sun 01-11 starts Mon 01-05
+    assert (a["orders_count"], a["historical_clv"], a["is_repeat_customer"]) == (2, Decimal("62.00"), True)
+    assert (a["cohort_month"], a["cohort_week"], a["is_churned"]) == (D(2026, 1, 1), D(2026, 1, 5), False)
+    # B: 110.22 net sales, 21.33 refunded -> CLV 88.89; 03-25 - 02-01 = 52 days >= 45: churned
+    assert (b["net_sales"], b["refunds"], b["historical_clv"]) == (
+        Decimal("110.22"),
+        Decimal("21.33"),
+        Decimal("88.89"),
+    )
+    assert (b["days_since_last_order"], b["is_churned"], b["cohort_week"]) == (52, True, D(2026, 1, 26))
+    # C's only order was cancelled: no customer in any KPI
+    assert (c["has_ordered"], c["cohort_month"], c["rfm_segment"], c["orders_count"]) == (False, None, None, 0)
+    # D: 33 days since 02-20: not churned
+    assert (d["days_since_last_order"], d["is_churned"]) == (33, False)
+    # no PII column reaches the mart
+    assert not {"email", "first_name", "last_name"} & set(a)
+    # RFM over A, B, D. Recency days 0 (A), 52 (B), 33 (D), ordered worst first: B, D, A ->
+    # percent_rank 0, 0.5, 1 -> scores 1, 3, 5. Frequency 2 (A), 1, 1 -> B and D tie at rank 0 (1), A 1.0 (5).
+    # Segments: A R5 F5 champions; D R3 F1 needs_attention; B R1 F1 hibernating.
+    assert [(x["recency_score"], x["frequency_score"], x["rfm_segment"]) for x in (a, b, d)] == [
+        (5, 5, "champions"),
+        (1, 1, "hibernating"),
+        (3, 1, "needs_attention"),
+    ]
+
+
+def test_cohorts_and_lifecycle_in_tokyo(builds) -> None:
+    cohorts = rows(
+        builds["tokyo"],
+        "select cohort_month, period_number, cohort_size, active_customers, retention_rate, cumulative_net_revenue "
+        "from marts.cohort_retention_monthly order by 1, 2",
+    )
+    # January cohort {A}: periods 0..2 up to the as-of month (March), February with zeros, A back in March.
+    #   revenue: 22.00 in January, 40.00 in March -> cumulative 22, 22, 62
+    # February cohort {B, D}: B's refund of 21.33 lands in March: 145.53, then 145.53 - 21.33 = 124.20
+    assert [tuple(r.values()) for r in cohorts] == [
+        (D(2026, 1, 1), 0, 1, 1, 1.0, Decimal("22.00")),
+        (D(2026, 1, 1), 1, 1, 0, 0.0, Decimal("22.00")),
+        (D(2026, 1, 1), 2, 1, 1, 1.0, Decimal("62.00")),
+        (D(2026, 2, 1), 0, 2, 2, 1.0, Decimal("145.53")),
+        (D(2026, 2, 1), 1, 2, 0, 0.0, Decimal("124.20")),
+    ]
+    lifecycle = rows(
+        builds["tokyo"],
+        "select customer_id, month_start, lifecycle_status from marts.customer_lifecycle_monthly order by 1, 2",
+    )
+    # A: new in January, dormant in February, resurrected in March; B and D: new in February, dormant in March
+    assert [tuple(r.values()) for r in lifecycle] == [
+        ("A", D(2026, 1, 1), "new"),
+        ("A", D(2026, 2, 1), "dormant"),
+        ("A", D(2026, 3, 1), "resurrected"),
+        ("B", D(2026, 2, 1), "new"),
+        ("B", D(2026, 3, 1), "dormant"),
+        ("D", D(2026, 2, 1), "new"),
+        ("D", D(2026, 3, 1), "dormant"),
+    ]
+
+
+def test_orders_without_a_session_fall_in_unknown(builds) -> None:
+    # no events in this shop: every order is in the unknown segment, sessions are 0
+    segments = rows(
+        builds["tokyo"],
+        "select device_category, platform, channel_group, sum(orders) as orders, sum(sessions) as sessions "
+        "from marts.kpi_daily_by_segment group by all",
+    )
+    assert segments == [
+        {"device_category": "unknown", "platform": "unknown", "channel_group": "unknown", "orders": 4, "sessions": 0}
+    ]
