@@ -13,7 +13,8 @@
         sum(case when has_product_added then 1 else 0 end) as cart_sessions,
         sum(case when has_product_added and not is_converted then 1 else 0 end) as abandoned_cart_sessions,
         sum(case when has_checkout_started then 1 else 0 end) as checkout_sessions,
-        sum(case when has_checkout_started and not is_converted then 1 else 0 end) as abandoned_checkout_sessions
+        sum(case when has_checkout_started and not is_converted then 1 else 0 end) as abandoned_checkout_sessions,
+        sum(case when device_category = 'mobile' then 1 else 0 end) as mobile_sessions
 {%- endmacro %}
 
 {#- Zero-filled counts and the rates over them; `alias` is the relation that
@@ -29,12 +30,14 @@
         cast(coalesce({{ alias }}.abandoned_cart_sessions, 0) as bigint) as abandoned_cart_sessions,
         cast(coalesce({{ alias }}.checkout_sessions, 0) as bigint) as checkout_sessions,
         cast(coalesce({{ alias }}.abandoned_checkout_sessions, 0) as bigint) as abandoned_checkout_sessions,
+        cast(coalesce({{ alias }}.mobile_sessions, 0) as bigint) as mobile_sessions,
         {{ safe_divide(alias ~ '.bounced_sessions', alias ~ '.sessions') }} as bounce_rate,
         {{ safe_divide(alias ~ '.engaged_sessions', alias ~ '.sessions') }} as engagement_rate,
         {{ safe_divide(alias ~ '.total_session_duration_seconds', alias ~ '.sessions') }} as avg_session_duration_seconds,
         {{ safe_divide(alias ~ '.converted_sessions', alias ~ '.sessions') }} as conversion_rate,
         {{ safe_divide(alias ~ '.abandoned_cart_sessions', alias ~ '.cart_sessions') }} as cart_abandonment_rate,
-        {{ safe_divide(alias ~ '.abandoned_checkout_sessions', alias ~ '.checkout_sessions') }} as checkout_abandonment_rate
+        {{ safe_divide(alias ~ '.abandoned_checkout_sessions', alias ~ '.checkout_sessions') }} as checkout_abandonment_rate,
+        {{ safe_divide(alias ~ '.mobile_sessions', alias ~ '.sessions') }} as mobile_traffic_share
 {%- endmacro %}
 
 {#- Over non-cancelled fct_orders rows. -#}

@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT, dbt_build, run_pipeline
+from tests.conftest import REPO_ROOT, dbt_build, pipeline_env, run_pipeline
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "commerce_shop"
 D = dt.date
@@ -237,3 +240,23 @@ def test_orders_without_a_session_fall_in_unknown(builds) -> None:
     assert segments == [
         {"device_category": "unknown", "platform": "unknown", "channel_group": "unknown", "orders": 4, "sessions": 0}
     ]
+
+
+def test_a_currency_without_a_rate_fails_the_build_loudly(tmp_path) -> None:
+    # one more order in XYZ, a currency the fx_rates seed does not know: the
+    # error-severity not_null test on its fx_rate must fail the build (instead
+    # of the order's revenue turning into a null that sums as nothing)
+    landing = tmp_path / "landing"
+    shutil.copytree(FIXTURE, landing)
+    (landing / "orders" / "2026-03-27.csv").write_text(
+        "order_id,customer_id,created_at,status,currency,subtotal,discount_total,shipping_total,tax_total,total,"
+        "payment_method,source_name\n"
+        "OX1,A,2026-03-26T12:00:00Z,paid,XYZ,10.00,0.00,0,0,10.00,credit_card,web\n"
+    )
+    env = pipeline_env(tmp_path, landing)
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.loading"], cwd=REPO_ROOT, env=env, check=True, capture_output=True
+    )
+    result = dbt_build(Path(env["ECOM_WAREHOUSE"]), tmp_path / "dbt_target", check=False)
+    assert result.returncode != 0
+    assert "not_null_int_orders_converted_to_reporting_currency_fx_rate" in result.stdout

@@ -2,7 +2,7 @@
 -- Returns the months and measures that differ.
 {%- set measures = ['sessions', 'bounced_sessions', 'engaged_sessions', 'total_session_duration_seconds',
                     'converted_sessions', 'cart_sessions', 'abandoned_cart_sessions', 'checkout_sessions',
-                    'abandoned_checkout_sessions', 'orders', 'units_sold', 'gmv', 'discounts', 'net_sales',
+                    'abandoned_checkout_sessions', 'mobile_sessions', 'orders', 'units_sold', 'gmv', 'discounts', 'net_sales',
                     'refunds', 'net_revenue', 'new_customers', 'marketing_spend'] %}
 with
 

@@ -44,12 +44,6 @@ referrer_domains as (
 
 ),
 
-channel_rules as (
-
-    select * from {{ ref('channel_rules') }}
-
-),
-
 bot_patterns as (
 
     select lower(pattern) as pattern from {{ ref('bot_user_agent_patterns') }}
@@ -176,30 +170,9 @@ attributed as (
 
 ),
 
--- rules are matched once per distinct source and medium, not per session:
--- a regex with a pattern from a column is compiled for every row it meets
-source_mediums as (
-
-    select distinct
-        source,
-        medium
-    from attributed
-
-),
-
 channel_matches as (
 
-    select
-        source_mediums.source,
-        source_mediums.medium,
-        channel_rules.channel_group,
-        row_number() over (
-            partition by source_mediums.source, source_mediums.medium order by channel_rules.priority
-        ) as rule_rank
-    from source_mediums
-    inner join channel_rules
-        on {{ regex_matches('lower(source_mediums.source)', 'channel_rules.source_pattern') }}
-        and {{ regex_matches('lower(source_mediums.medium)', 'channel_rules.medium_pattern') }}
+    {{ classify_channels('attributed') }}
 
 ),
 
@@ -269,7 +242,6 @@ final as (
     left join channel_matches
         on channel_matches.source = attributed.source
         and channel_matches.medium = attributed.medium
-        and channel_matches.rule_rank = 1
     left join bot_sessions
         on bot_sessions.session_id = aggregated.session_id
 

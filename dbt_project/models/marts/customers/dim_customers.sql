@@ -21,6 +21,20 @@ activity as (
 
 ),
 
+-- the channel the last-non-direct model credits for the first order
+acquisition as (
+
+    select
+        orders.customer_id,
+        credits.channel_group as acquisition_channel
+    from {{ ref('fct_orders') }} as orders
+    inner join {{ ref('attribution_credits') }} as credits
+        on credits.order_id = orders.order_id
+        and credits.attribution_model = 'last_non_direct'
+    where orders.is_first_order
+
+),
+
 as_of as (
 
     select * from {{ ref('int_as_of_date_resolved') }}
@@ -130,6 +144,7 @@ final as (
             when scored.frequency_score >= 3 then 'at_risk'
             else 'hibernating'
         end as rfm_segment,
+        acquisition.acquisition_channel,
         summarised.as_of_date,
         customers.country,
         coalesce(customers.accepts_marketing, false) as accepts_marketing,
@@ -140,6 +155,8 @@ final as (
         on scored.customer_id = summarised.customer_id
     left join customers
         on customers.customer_id = summarised.customer_id
+    left join acquisition
+        on acquisition.customer_id = summarised.customer_id
 
 )
 

@@ -29,6 +29,18 @@ customers as (
 
 ),
 
+operations as (
+
+    select * from {{ ref('int_operations_aggregated_to_months') }}
+
+),
+
+shop_customers as (
+
+    select * from {{ ref('stg_shop__customers') }}
+
+),
+
 days as (
 
     select date_day, marketing_spend from {{ ref('kpi_daily') }}
@@ -153,6 +165,21 @@ active_at_start as (
 
 ),
 
+consent_months as (
+
+    select
+        months.month_start,
+        count(*) as customers_to_date,
+        sum(case when shop_customers.push_opt_in then 1 else 0 end) as push_opt_ins,
+        sum(case when shop_customers.sms_opt_in then 1 else 0 end) as sms_subscribers
+    from months
+    inner join shop_customers
+        on {{ to_reporting_date('shop_customers.created_at') }}
+            < cast({{ dbt.dateadd('month', 1, 'months.month_start') }} as date)
+    group by months.month_start
+
+),
+
 final as (
 
     select
@@ -176,7 +203,26 @@ final as (
         cast(coalesce(churned_months.churned_customers, 0) as bigint) as churned_customers,
         {{ safe_divide('churned_months.churned_customers', 'active_at_start.active_customers_at_start') }}
             as churn_rate,
-        cast(coalesce(months.marketing_spend, 0) as decimal(18, 2)) as marketing_spend
+        cast(coalesce(months.marketing_spend, 0) as decimal(18, 2)) as marketing_spend,
+        {{ safe_divide('months.marketing_spend', 'customer_counts.new_customers') }} as cac,
+        cast(coalesce(operations.complaint_tickets, 0) as bigint) as complaint_tickets,
+        {{ safe_divide('operations.complaint_tickets', 'order_months.orders') }} as complaint_rate,
+        cast(coalesce(operations.nps_responses, 0) as bigint) as nps_responses,
+        100.0 * {{ safe_divide('operations.nps_promoters - operations.nps_detractors', 'operations.nps_responses') }}
+            as nps,
+        cast(coalesce(operations.reviews, 0) as bigint) as reviews,
+        operations.avg_rating,
+        {{ safe_divide('operations.reviews', 'order_months.orders') }} as review_rate,
+        {{ safe_divide('operations.stockout_product_days', 'operations.product_days') }} as stockout_rate,
+        cast(coalesce(operations.cogs, 0) as decimal(18, 2)) as cogs,
+        operations.average_inventory_value,
+        {{ safe_divide('operations.cogs', 'operations.average_inventory_value') }} as inventory_turnover,
+        operations.order_cycle_hours_median,
+        operations.order_cycle_hours_p90,
+        cast(coalesce(operations.app_installs, 0) as bigint) as app_installs,
+        cast(coalesce(consent_months.customers_to_date, 0) as bigint) as customers_to_date,
+        {{ safe_divide('consent_months.push_opt_ins', 'consent_months.customers_to_date') }} as push_opt_in_rate,
+        cast(coalesce(consent_months.sms_subscribers, 0) as bigint) as sms_subscribers
     from months
     left join session_months
         on session_months.month_start = months.month_start
@@ -190,6 +236,10 @@ final as (
         on churned_months.month_start = months.month_start
     left join active_at_start
         on active_at_start.month_start = months.month_start
+    left join operations
+        on operations.month_start = months.month_start
+    left join consent_months
+        on consent_months.month_start = months.month_start
 
 )
 

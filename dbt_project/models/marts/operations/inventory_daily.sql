@@ -1,0 +1,30 @@
+with
+
+inventory as (
+
+    select * from {{ ref('stg_shop__inventory') }}
+
+),
+
+products as (
+
+    select product_id, unit_cost from {{ ref('dim_products') }}
+
+),
+
+final as (
+
+    select
+        inventory.snapshot_date,
+        inventory.product_id,
+        inventory.on_hand,
+        inventory.on_hand = 0 as is_stockout,
+        products.unit_cost,
+        cast(inventory.on_hand * products.unit_cost as decimal(18, 2)) as inventory_value
+    from inventory
+    left join products
+        on products.product_id = inventory.product_id
+
+)
+
+select * from final
