@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import hashlib
 import io
 import json
 from collections import defaultdict
@@ -263,8 +264,17 @@ def sessions_truth(events: dict[str, dict], timeout_minutes: int = 30) -> list[d
         user_agent = ((first.get("context") or {}).get("userAgent") or "").lower()
         page_views = sum(e["msg"]["type"] in ("page", "screen") for e in all_events)
         tracks = sum(e["msg"]["type"] == "track" for e in all_events)
+        campaign = (first.get("context") or {}).get("campaign") or {}
+        utm = None
+        if campaign.get("source"):
+            utm = tuple(
+                (campaign.get(field) or "").strip().lower() or "(not set)" for field in ("source", "medium", "name")
+            )
         result.append(
             {
+                "session_id": hashlib.md5(f"{first['anonymousId']}|{message_ids[0]}".encode()).hexdigest(),
+                "session_start_at": min(times),
+                "utm": utm,
                 "session_date": client[0]["ts"].date(),
                 "is_bot": any(p in user_agent for p in BOT_PATTERNS),
                 "is_converted": converted,
@@ -342,3 +352,75 @@ def refunds_truth(landing: Path, seed_csv: Path, orders: dict[str, dict]) -> dic
             "quantity": int(row["quantity"] or 0),
         }
     return truth
+
+
+def spend_by_campaign(landing: Path, seed_csv: Path) -> dict[tuple[str, str, str], Decimal]:
+    """Spend in USD per (utm_source, utm_medium, utm_campaign), lower-cased and trimmed; rows without
+    UTM columns use (platform, "(not set)", campaign), per kpi-definitions.md."""
+    rows = latest_rows(
+        landing,
+        "marketing_spend",
+        ("date", "platform", "campaign"),
+        lambda r: r.get("date") and r.get("platform") and r.get("campaign") and is_decimal(r.get("spend", "")),
+    )
+    rates = fx_rates(seed_csv)
+    totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for row in rows.values():
+        day = dt.date.fromisoformat(row["date"])
+        rate = rate_on(rates, row.get("currency") or "USD", day) / rate_on(rates, "USD", day)
+        key = (
+            (row.get("utm_source") or row["platform"]).strip().lower(),
+            (row.get("utm_medium") or "(not set)").strip().lower(),
+            (row.get("utm_campaign") or row["campaign"]).strip().lower(),
+        )
+        totals[key] += cents(float(Decimal(row["spend"])) * rate)
+    return dict(totals)
+
+
+def last_touch_sales_by_campaign(
+    orders: dict[str, dict], sessions: list[dict], lookback_days: int = 30
+) -> dict[tuple[str, str, str], Decimal]:
+    """Net sales per UTM (source, medium, campaign) credited by the last-touch model: each
+    non-cancelled order's latest non-bot session of its customer that starts within the
+    lookback before the order (ties: the larger session id)."""
+    by_person: dict[str, list[dict]] = defaultdict(list)
+    for session in sessions:
+        if not session["is_bot"]:
+            by_person[session["person_id"]].append(session)
+    credited: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    window = dt.timedelta(days=lookback_days)
+    for order in orders.values():
+        if order["is_cancelled"]:
+            continue
+        touches = [
+            s
+            for s in by_person.get(order["customer_id"], [])
+            if order["ordered_at"] - window <= s["session_start_at"] <= order["ordered_at"]
+        ]
+        if touches:
+            last = max(touches, key=lambda s: (s["session_start_at"], s["session_id"]))
+            if last["utm"]:
+                credited[last["utm"]] += order["net_sales"]
+    return dict(credited)
+
+
+def nps_by_month(landing: Path) -> dict[dt.date, float]:
+    """NPS per month of responded_at (UTC): % promoters (9-10) - % detractors (0-6)."""
+    rows = latest_rows(
+        landing,
+        "nps_responses",
+        ("response_id",),
+        lambda r: (
+            r.get("response_id")
+            and r.get("score", "").lstrip("+").isdigit()
+            and 0 <= int(r["score"]) <= 10
+            and parse_ts(r.get("responded_at", ""))
+        ),
+    )
+    scores: dict[dt.date, list[int]] = defaultdict(list)
+    for row in rows.values():
+        scores[parse_ts(row["responded_at"]).date().replace(day=1)].append(int(row["score"]))
+    return {
+        month: 100.0 * (sum(s >= 9 for s in values) - sum(s <= 6 for s in values)) / len(values)
+        for month, values in scores.items()
+    }

@@ -12,7 +12,16 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO_ROOT, PipelineRun, loaded_at_bound, run_pipeline
-from tests.independent import orders_truth, refunds_truth, sessions_truth, spend_truth, valid_events
+from tests.independent import (
+    last_touch_sales_by_campaign,
+    nps_by_month,
+    orders_truth,
+    refunds_truth,
+    sessions_truth,
+    spend_by_campaign,
+    spend_truth,
+    valid_events,
+)
 
 pytestmark = pytest.mark.slow
 FX_SEED = REPO_ROOT / "seeds" / "fx_rates.csv"
@@ -332,3 +341,51 @@ def test_kpi_monthly_matches_the_landed_csvs(generated_run: PipelineRun) -> None
         )
     }
     assert actual == dict(expected)
+
+
+def test_roas_per_campaign_cac_and_nps_match_the_landed_files(generated_run: PipelineRun) -> None:
+    """Last-touch ROAS per campaign, CAC per month and NPS per month, in plain Python over the landed files."""
+    orders = orders_truth(generated_run.landing, FX_SEED)
+    sessions = sessions_truth(valid_events(generated_run.landing, loaded_at_bound()))
+    spend = spend_by_campaign(generated_run.landing, FX_SEED)
+    credited = last_touch_sales_by_campaign(orders, sessions)
+    assert len(spend) >= 3 and any(credited.get(key) for key in spend), "paid campaigns should bring some orders"
+
+    mart = {
+        (source, medium, campaign): (spend_total, sales)
+        for source, medium, campaign, spend_total, sales in query(
+            generated_run.serving,
+            "select source, medium, campaign, sum(spend), sum(attributed_net_sales_last_touch) "
+            "from marts.marketing_daily group by all having sum(spend) > 0",
+        )
+    }
+    assert {key: value[0] for key, value in mart.items()} == spend
+    for key, (spend_total, sales) in mart.items():
+        assert sales == credited.get(key, Decimal("0.00")), key
+        # ROAS over the whole period, from the mart's sums and from the landed files'
+        assert float(sales) / float(spend_total) == pytest.approx(float(credited.get(key, 0)) / float(spend[key]))
+
+    # CAC per month: the month's spend over its new customers (first non-cancelled order)
+    first_order: dict[str, dt.date] = {}
+    for order in sorted((o for o in orders.values() if not o["is_cancelled"]), key=lambda o: o["ordered_at"]):
+        first_order.setdefault(order["customer_id"], order["order_date"])
+    new_per_month = Counter(day.replace(day=1) for day in first_order.values())
+    spend_per_month: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for day, amount in spend_truth(generated_run.landing, FX_SEED).items():
+        spend_per_month[day.replace(day=1)] += amount
+    cac = dict(query(generated_run.serving, "select month_start, cac from marts.kpi_monthly"))
+    assert set(new_per_month) <= set(cac)
+    for month, value in cac.items():
+        if month in new_per_month:
+            assert value == pytest.approx(float(spend_per_month[month]) / new_per_month[month]), month
+        else:
+            assert value is None, month
+
+    # NPS per month
+    nps = nps_by_month(generated_run.landing)
+    mart_nps = dict(
+        query(generated_run.serving, "select month_start, nps from marts.kpi_monthly where nps is not null")
+    )
+    assert mart_nps.keys() == nps.keys() and len(nps) >= 2
+    for month, value in nps.items():
+        assert mart_nps[month] == pytest.approx(value), month
