@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from orchestration.locking import WarehouseBusyError, check_warehouse_openable, warehouse_lock
 from orchestration.settings import ensure_dagster_home, export_for_subprocesses, load_settings
 
 
@@ -23,13 +24,19 @@ def run_pipeline() -> int:
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("full_pipeline")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            # INFO keeps the console readable; the UI still has every DEBUG event.
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+    try:
+        # the whole run holds the writer lock: a second `make run` stops at once
+        with warehouse_lock(settings.warehouse, wait_seconds=0), dg.DagsterInstance.get() as instance:
+            check_warehouse_openable(settings.warehouse)
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                # INFO keeps the console readable; the UI still has every DEBUG event.
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            )
+    except WarehouseBusyError as error:
+        print(f"pipeline NOT started: {error}", file=sys.stderr)
+        return 2
     failed_checks = [
         event.asset_check_evaluation_data
         for event in result.all_events

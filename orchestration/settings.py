@@ -19,6 +19,8 @@ class Settings:
     dagster_home: Path
     duckdb_memory_limit: str
     duckdb_threads: int
+    # How long a step of a daemon-launched run waits for another run's writer lock.
+    lock_wait_seconds: float
 
 
 def _path(name: str, default: str) -> Path:
@@ -39,6 +41,7 @@ def load_settings() -> Settings:
         dagster_home=_path("DAGSTER_HOME", str(warehouse.parent / "dagster_home")),
         duckdb_memory_limit=os.environ.get("ECOM_DUCKDB_MEMORY_LIMIT", "4GB"),
         duckdb_threads=int(os.environ.get("ECOM_DUCKDB_THREADS", "2")),
+        lock_wait_seconds=float(os.environ.get("ECOM_LOCK_WAIT_SECONDS", "1800")),
     )
 
 

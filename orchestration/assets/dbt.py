@@ -7,7 +7,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.locking import warehouse_lock
 from orchestration.project import dbt_project
+from orchestration.settings import load_settings
 from orchestration.translator import translator
 
 
@@ -15,7 +17,8 @@ from orchestration.translator import translator
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     # An error-severity test failure makes dbt exit non-zero: this step fails
     # and the serving publish downstream does not run.
-    yield from dbt.cli(["build"], context=context).stream()
+    with warehouse_lock(load_settings().warehouse, load_settings().lock_wait_seconds):
+        yield from dbt.cli(["build"], context=context).stream()
 
 
 MART_KEYS = [key for key in dbt_models.keys if key.path[0] == "marts"]

@@ -7,6 +7,7 @@ import dagster as dg
 
 from orchestration.loading import load
 from orchestration.loading.contract import SOURCES
+from orchestration.locking import warehouse_lock
 from orchestration.settings import load_settings
 
 RAW_SPECS = [
@@ -33,12 +34,13 @@ def load_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRe
     settings = load_settings()
     selected = {key.path[-1] for key in context.selected_asset_keys}
     sources = [source for source in SOURCES if source in selected]
-    con = load.connect(settings.warehouse, settings.duckdb_memory_limit, settings.duckdb_threads)
-    try:
-        load_id, stats = load.load_landing(con, settings.landing_dir, sources, context.log.info)
-    finally:
-        # dbt opens the warehouse in its own process next: never hold it open.
-        con.close()
+    with warehouse_lock(settings.warehouse, settings.lock_wait_seconds):
+        con = load.connect(settings.warehouse, settings.duckdb_memory_limit, settings.duckdb_threads)
+        try:
+            load_id, stats = load.load_landing(con, settings.landing_dir, sources, context.log.info)
+        finally:
+            # dbt opens the warehouse in its own process next: never hold it open.
+            con.close()
     for source in sources:
         s = stats[source]
         yield dg.MaterializeResult(

@@ -1,5 +1,6 @@
 """The serving copy: the marts in a separate DuckDB file that BI tools open read-only."""
 
+import json
 import os
 from pathlib import Path
 
@@ -7,20 +8,39 @@ import dagster as dg
 import duckdb
 
 from orchestration.assets.dbt import MART_KEYS
+from orchestration.locking import warehouse_lock
+from orchestration.project import dbt_project
 from orchestration.settings import load_settings
 
 
-def publish_serving_copy(warehouse: Path, serving_db: Path) -> dict[str, int]:
+def mart_docs(manifest_path: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """(table, description) and (table, column, description) of every mart, from dbt's manifest."""
+    manifest = json.loads(manifest_path.read_text())
+    tables, columns = [], []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["schema"] != "marts":
+            continue
+        tables.append((node["name"], " ".join(node.get("description", "").split())))
+        for column in node.get("columns", {}).values():
+            columns.append((node["name"], column["name"], " ".join(column.get("description", "").split())))
+    return sorted(tables), sorted(columns)
+
+
+def publish_serving_copy(warehouse: Path, serving_db: Path, manifest_path: Path, build_id: str) -> dict[str, int]:
     """Copies every table of `marts` into a new file, then renames it over the old one.
 
     Readers holding the old file keep reading it; new connections see the new
     one, whole. The file uses storage version v1.1.0 so BI drivers that embed
-    an older DuckDB can open it.
+    an older DuckDB can open it. Schema `docs` describes it: docs.tables and
+    docs.columns (from the dbt YAML), docs.build (this build's id and time)
+    and docs.table_rows (each table's row count in this build), so a reader
+    can check that what it reads is one build.
     """
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving_db.with_name(f".{serving_db.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     counts: dict[str, int] = {}
+    table_docs, column_docs = mart_docs(manifest_path)
     # An in-memory session attaching both files: the warehouse read-only, the
     # new file writable (a read-only connection would make every attachment read-only).
     with duckdb.connect() as con:
@@ -38,6 +58,29 @@ def publish_serving_copy(warehouse: Path, serving_db: Path) -> dict[str, int]:
         for table in tables:
             con.execute(f"create table serving.marts.{table} as select * from warehouse.marts.{table}")
             counts[table] = con.execute(f"select count(*) from serving.marts.{table}").fetchone()[0]
+        con.execute("create schema serving.docs")
+        con.execute("create table serving.docs.build (build_id varchar, built_at timestamp)")
+        con.execute("insert into serving.docs.build values (?, current_timestamp::timestamp)", [build_id])
+        con.execute("create table serving.docs.table_rows (table_name varchar, row_count bigint, build_id varchar)")
+        con.executemany(
+            "insert into serving.docs.table_rows values (?, ?, ?)",
+            [(table, rows, build_id) for table, rows in counts.items()],
+        )
+        con.execute("create table serving.docs.tables (table_name varchar, description varchar)")
+        con.executemany("insert into serving.docs.tables values (?, ?)", [t for t in table_docs if t[0] in counts])
+        con.execute(
+            "create table serving.docs.columns (table_name varchar, column_name varchar, data_type varchar, "
+            "description varchar)"
+        )
+        con.execute(
+            "insert into serving.docs.columns "
+            "select table_name, column_name, data_type, null from information_schema.columns "
+            "where table_catalog = 'serving' and table_schema = 'marts'"
+        )
+        con.executemany(
+            "update serving.docs.columns set description = ? where table_name = ? and column_name = ?",
+            [(description, table, column) for table, column, description in column_docs],
+        )
         con.execute("detach serving")
     os.replace(tmp, serving_db)
     return counts
@@ -50,12 +93,16 @@ def publish_serving_copy(warehouse: Path, serving_db: Path) -> dict[str, int]:
     kinds={"duckdb"},
     description="Copy of the marts in ECOM_SERVING_DB, published atomically after a successful build.",
 )
-def serving_db() -> dg.MaterializeResult:
+def serving_db(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
-    counts = publish_serving_copy(settings.warehouse, settings.serving_db)
+    with warehouse_lock(settings.warehouse, settings.lock_wait_seconds):
+        counts = publish_serving_copy(
+            settings.warehouse, settings.serving_db, dbt_project.manifest_path, build_id=context.run_id
+        )
     return dg.MaterializeResult(
         metadata={
             "path": str(settings.serving_db),
+            "build_id": context.run_id,
             "tables": len(counts),
             "size_bytes": settings.serving_db.stat().st_size,
             **{f"rows.{table}": rows for table, rows in counts.items()},

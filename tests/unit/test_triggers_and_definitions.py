@@ -1,0 +1,95 @@
+"""The code location loads, and the sensor and schedule decide as they should (Dagster's test contexts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration import triggers
+
+
+def test_definitions_load_with_every_layer_checks_and_triggers() -> None:
+    from orchestration.definitions import defs
+
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"raw/events", "raw/orders", "staging/stg_tracking__events", "marts/fct_sessions"} <= keys
+    assert {"serving/serving_db", "serving/kpi_summary"} <= keys
+    checks = {(c.asset_key.to_user_string(), c.name) for c in defs.resolve_asset_graph().asset_check_keys}
+    # our own checks beside the dbt tests
+    assert ("marts/fct_events", "events_fresh") in checks
+    assert ("raw/orders", "quarantine_rate") in checks
+    assert ("marts/fct_orders", "order_completed_revenue_matches") in checks
+    assert ("marts/kpi_daily", "row_count_anomaly") in checks
+    # a dbt test is a check too
+    assert any(name.startswith("unique_fct_orders_order_id") for key, name in checks if key == "marts/fct_orders")
+    assert defs.resolve_sensor_def("landing_sensor").job_name == "full_pipeline"
+    assert defs.resolve_schedule_def("daily_pipeline").job_name == "full_pipeline"
+
+
+@pytest.fixture()
+def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "landing"
+    (folder / "orders").mkdir(parents=True)
+    monkeypatch.setenv("ECOM_LANDING_DIR", str(folder))
+    monkeypatch.setenv("ECOM_SENSOR_SETTLE_SECONDS", "5")
+    return folder
+
+
+def evaluate(cursor: str | None) -> tuple[object, str | None]:
+    context = dg.build_sensor_context(cursor=cursor)
+    result = triggers.landing_sensor(context)
+    return result, context.cursor
+
+
+def age(path: Path, seconds: float) -> None:
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def test_sensor_waits_for_files_to_settle_then_requests_one_run(landing: Path) -> None:
+    result, cursor = evaluate(None)
+    assert isinstance(result, dg.SkipReason) and cursor is None
+
+    new = landing / "orders" / "2026-03-02.csv"
+    new.write_text("order_id,customer_id,created_at,status,currency\n")
+    # written just now: the exporter may still be writing it
+    result, cursor = evaluate(None)
+    assert isinstance(result, dg.SkipReason) and "settle" in result.skip_message and cursor is None
+
+    age(new, 60)
+    result, cursor = evaluate(None)
+    assert isinstance(result, dg.RunRequest) and cursor == result.run_key
+
+    # nothing changed: no second run
+    again, same_cursor = evaluate(cursor)
+    assert isinstance(again, dg.SkipReason) and same_cursor == cursor
+
+    # another file lands (and settles): a new request with a new key
+    second = landing / "orders" / "2026-03-03.csv"
+    second.write_text("order_id,customer_id,created_at,status,currency\n")
+    age(second, 60)
+    third, new_cursor = evaluate(cursor)
+    assert isinstance(third, dg.RunRequest) and new_cursor not in (None, cursor)
+
+
+def test_sensor_ignores_files_the_contract_ignores(landing: Path) -> None:
+    ignored = landing / "orders" / "_manifest.json"
+    ignored.write_text("{}")
+    age(ignored, 60)
+    result, _ = evaluate(None)
+    assert isinstance(result, dg.SkipReason)
+
+
+def test_schedule_requests_the_pipeline_daily() -> None:
+    from orchestration.definitions import defs
+
+    schedule = defs.resolve_schedule_def("daily_pipeline")
+    assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC))
+    data = schedule.evaluate_tick(context)
+    assert len(data.run_requests) == 1
