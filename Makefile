@@ -19,7 +19,7 @@ ECOM_LANDING_DIR ?= data/landing
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_USE_COLORS := false
 
-.PHONY: help setup prepare demo run dev test lint format docs clean
+.PHONY: help setup prepare demo run dev test lint format docs clean bench
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ dev: prepare  ## Dagster UI (webserver + daemon) on http://127.0.0.1:3000
 
 test: prepare  ## the whole test suite
 	$(BIN)/pytest
+
+bench: prepare  ## benchmark report (BENCH_EVENTS, default 1000000) in data/bench/latest.md and .json
+	$(BIN)/python -m tests.benchmark.bench
 
 lint: setup  ## ruff lint and format check
 	$(BIN)/ruff check orchestration tests
