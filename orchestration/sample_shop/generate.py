@@ -23,11 +23,13 @@ def generate(
 ) -> dict:
     params = build.ShopParams(seed=seed, days=days, visitors=visitors, end_date=end_date)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="ecom-shop-") as spill, duckdb.connect() as con:
+    # a scratch database file, not an in-memory one: its tables can leave memory,
+    # so large shops (5M events) stay under ECOM_GENERATOR_MEMORY_LIMIT
+    with (
+        tempfile.TemporaryDirectory(prefix="ecom-shop-") as scratch,
+        duckdb.connect(str(Path(scratch) / "shop.duckdb")) as con,
+    ):
         con.execute("set TimeZone = 'UTC'")
-        # an in-memory database spills only where it is told to: large shops
-        # (5M events) stay under ECOM_GENERATOR_MEMORY_LIMIT instead of taking the machine
-        con.execute(f"set temp_directory = '{spill}'")
         con.execute(f"set memory_limit = '{os.environ.get('ECOM_GENERATOR_MEMORY_LIMIT') or '6GB'}'")
         build.create_reference_tables(con, params)
         build.create_visitors_and_sessions(con, params)

@@ -113,6 +113,16 @@ def deliver(increment: Path, landing: Path) -> None:
         shutil.move(str(folder), str(landing / folder.parent.name / folder.name))
 
 
+def model_seconds() -> dict[str, float]:
+    """Seconds per model of the last dbt invocation (dbt_project/target/run_results.json)."""
+    results = json.loads((REPO / "dbt_project" / "target" / "run_results.json").read_text())["results"]
+    return {
+        r["unique_id"].split(".")[-1]: round(r["execution_time"], 2)
+        for r in results
+        if r["unique_id"].startswith("model.")
+    }
+
+
 def compare_with_kpi_daily(baseline: duckdb.DuckDBPyConnection, warehouse: Path) -> list[str]:
     """Differences between the baseline's daily figures and marts.kpi_daily (empty when equal)."""
     mine = {
@@ -248,6 +258,7 @@ def main() -> int:
     build = measure(
         "dbt build --full-refresh", [*dbt, "build", "--full-refresh", *dbt_dirs], env, events=events, input_mb=input_mb
     )
+    full_refresh_models = model_seconds()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         # the events of the full refresh: the generated ones minus the held-back day
         full_events = con.execute("select count(*) from staging.stg_tracking__events").fetchone()[0]
@@ -286,6 +297,7 @@ def main() -> int:
     )
     inc_build = measure("incremental: dbt build", [*dbt, "build", *dbt_dirs], env, input_mb=increment_mb)
     steps += [inc_load, inc_build]
+    incremental_models = model_seconds()
 
     # make run's command on a fresh warehouse over every file: load, dbt build, publish, checks through Dagster
     fresh = work / "fresh"
@@ -330,6 +342,8 @@ def main() -> int:
         f"duckdb {duckdb.__version__}",
         "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "steps": [s.__dict__ for s in steps],
+        "dbt_model_seconds_full_refresh": full_refresh_models,
+        "dbt_model_seconds_incremental": incremental_models,
     }
     lines = [
         f"### Benchmark: {full_events:,} events in the full refresh ({input_mb:,.0f} MB landed) "
@@ -351,6 +365,11 @@ def main() -> int:
         f"incremental / full = {result['ratio_incremental_vs_full']}",
         f"- dbt fixed overhead (parse + start-up): {overhead.seconds:,.1f} s per invocation",
         f"- warehouse {result['warehouse_mb']:,.1f} MB, serving file {result['serving_mb']:,.1f} MB",
+        "- slowest models, full refresh / incremental (s): "
+        + ", ".join(
+            f"{name} {seconds:.1f} / {incremental_models.get(name, 0):.1f}"
+            for name, seconds in sorted(full_refresh_models.items(), key=lambda item: -item[1])[:6]
+        ),
         f"- baseline daily sessions, bounce rate, conversion rate, GMV, net sales = kpi_daily: "
         f"{'yes' if not problems else 'NO (' + str(len(problems)) + ' days differ)'}",
     ]
