@@ -52,19 +52,22 @@ def _write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_events(con: duckdb.DuckDBPyConnection, out: Path, progress: Callable[[str], None]) -> int:
-    cur = con.execute(
-        """
-        select file_day, stream, string_agg(line, chr(10) order by event_at, message_id, copy_no) || chr(10)
-        from event_lines
-        group by file_day, stream
-        order by file_day, stream
-        """
-    )
+    # a few days per query: string_agg holds every file of a query in memory at once,
+    # which at 5M events (3 GB of text) would not fit a memory limit
+    days = [day for (day,) in con.execute("select distinct file_day from event_lines order by 1").fetchall()]
     files = 0
-    while True:
-        rows = cur.fetchmany(64)
-        if not rows:
-            break
+    for start in range(0, len(days), 8):
+        chunk = days[start : start + 8]
+        rows = con.execute(
+            """
+            select file_day, stream, string_agg(line, chr(10) order by event_at, message_id, copy_no) || chr(10)
+            from event_lines
+            where file_day between ? and ?
+            group by file_day, stream
+            order by file_day, stream
+            """,
+            [chunk[0], chunk[-1]],
+        ).fetchall()
         for file_day, stream, text in rows:
             _write_bytes(out / "events" / f"date={file_day}" / EVENT_FILE_NAMES[stream], text.encode())
             files += 1
