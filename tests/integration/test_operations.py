@@ -68,24 +68,29 @@ def lock_is_held(lock: Path) -> bool:
         return False
 
 
-@pytest.fixture()
-def first_run(tmp_path: Path):
-    landing = tmp_path / "landing"
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory):
+    """One pipeline for the whole module; the tests below run in file order and each leaves it
+    runnable for the next (the one that breaks it on purpose is last)."""
+    workdir = tmp_path_factory.mktemp("operations")
+    landing = workdir / "landing"
     shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
-    run = run_pipeline(tmp_path, landing)
+    run = run_pipeline(workdir, landing)
     assert run.result.returncode == 0, run.result.stderr[-5000:]
     return run
 
 
-def add_events_day(landing: Path) -> None:
+def add_events_day(landing: Path, day: int) -> str:
     """A new day of events (a copy of a landed file with new message ids), so the next run has work."""
     source = FIXTURE / "events" / "2026-03-03.jsonl"
-    lines = source.read_text().replace('"messageId":"', '"messageId":"n-').replace("2026-03-03T", "2026-03-06T")
-    (landing / "events" / "2026-03-06.jsonl").write_text(lines)
+    prefix = f"d{day}-"
+    lines = source.read_text().replace('"messageId":"', f'"messageId":"{prefix}')
+    (landing / "events" / f"2026-03-{day:02d}.jsonl").write_text(lines.replace("2026-03-03T", f"2026-03-{day:02d}T"))
+    return prefix
 
 
 def test_a_second_run_stops_at_once_while_the_first_writes(first_run) -> None:
-    add_events_day(first_run.landing)
+    prefix = add_events_day(first_run.landing, 6)
     env = pipeline_env(first_run.warehouse.parent, first_run.landing)
     lock = first_run.warehouse.with_name(first_run.warehouse.name + ".lock")
     first = subprocess.Popen(CLI, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -105,7 +110,7 @@ def test_a_second_run_stops_at_once_while_the_first_writes(first_run) -> None:
     assert first.returncode == 0, stderr[-5000:]
     # the first run loaded the new day once
     with duckdb.connect(str(first_run.serving), read_only=True) as con:
-        assert con.execute("select count(*) from marts.fct_events where message_id like 'n-%'").fetchone()[0] > 0
+        assert con.execute(f"select count(*) from marts.fct_events where message_id like '{prefix}%'").fetchone()[0] > 0
 
 
 def test_a_program_holding_the_warehouse_gets_a_clear_error(first_run) -> None:
@@ -120,21 +125,8 @@ def test_a_program_holding_the_warehouse_gets_a_clear_error(first_run) -> None:
     assert f"PID {os.getpid()}" in result.stderr
 
 
-def test_a_failing_error_test_blocks_the_publish_and_keeps_the_old_serving_file(first_run) -> None:
-    before = (sha256(first_run.serving), first_run.serving.stat().st_ino)
-    # an order in a currency the fx_rates seed does not know fails an error-severity dbt test
-    (first_run.landing / "orders" / "2026-03-09.csv").write_text(
-        "order_id,customer_id,created_at,status,currency,subtotal,discount_total,shipping_total,tax_total,total,"
-        "payment_method,source_name\nOX1,C9,2026-03-05T12:00:00Z,paid,XYZ,10.00,0,0,0,10.00,card,web\n"
-    )
-    run = run_pipeline(first_run.warehouse.parent, first_run.landing)
-    assert run.result.returncode == 1
-    assert "not_null_int_orders_converted_to_reporting_currency_fx_rate" in run.result.stderr
-    assert (sha256(first_run.serving), first_run.serving.stat().st_ino) == before
-
-
 def test_readers_see_one_whole_build_while_a_run_publishes(first_run, tmp_path: Path) -> None:
-    add_events_day(first_run.landing)
+    add_events_day(first_run.landing, 7)
     stop = tmp_path / "stop"
     readers = {
         mode: subprocess.Popen(
@@ -186,3 +178,17 @@ def test_serving_file_has_column_docs_and_opens_in_duckdb_1_1(first_run, tmp_pat
         text=True,
     ).stdout.split()
     assert out == ["1.1.3", str(expected)]
+
+
+# last: it leaves the landing folder failing on purpose
+def test_a_failing_error_test_blocks_the_publish_and_keeps_the_old_serving_file(first_run) -> None:
+    before = (sha256(first_run.serving), first_run.serving.stat().st_ino)
+    # an order in a currency the fx_rates seed does not know fails an error-severity dbt test
+    (first_run.landing / "orders" / "2026-03-09.csv").write_text(
+        "order_id,customer_id,created_at,status,currency,subtotal,discount_total,shipping_total,tax_total,total,"
+        "payment_method,source_name\nOX1,C9,2026-03-05T12:00:00Z,paid,XYZ,10.00,0,0,0,10.00,card,web\n"
+    )
+    run = run_pipeline(first_run.warehouse.parent, first_run.landing)
+    assert run.result.returncode == 1
+    assert "not_null_int_orders_converted_to_reporting_currency_fx_rate" in run.result.stderr
+    assert (sha256(first_run.serving), first_run.serving.stat().st_ino) == before
