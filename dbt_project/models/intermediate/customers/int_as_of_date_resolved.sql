@@ -10,7 +10,8 @@ order_dates as (
 
 event_dates as (
 
-    select max({{ to_reporting_date('event_at') }}) as latest_date from {{ ref('stg_tracking__events') }}
+    -- the local date is monotonic in the UTC time: convert the maximum only, not every event
+    select {{ to_reporting_date('max(event_at)') }} as latest_date from {{ ref('stg_tracking__events') }}
 
 ),
 
