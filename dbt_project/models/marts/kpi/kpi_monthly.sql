@@ -127,8 +127,8 @@ customer_order_days as (
 churn_events as (
 
     select
-        customer_id,
-        churned_on
+        with_next.customer_id,
+        with_next.churned_on
     from (
         select
             customer_id,
@@ -136,7 +136,10 @@ churn_events as (
             lead(order_date) over (partition by customer_id order by order_date) as next_order_date
         from customer_order_days
     ) as with_next
-    where next_order_date is null or next_order_date > churned_on
+    -- a churn date after the as-of date has not happened yet (an order may still come)
+    cross join {{ ref('int_as_of_date_resolved') }} as as_of
+    where (with_next.next_order_date is null or with_next.next_order_date > with_next.churned_on)
+      and with_next.churned_on <= as_of.as_of_date
 
 ),
 

@@ -88,17 +88,31 @@ credited as (
 
 ),
 
--- rounded to cents; the cents lost go to the row with the largest weight
--- (then the latest session), so each order's credits add up exactly
-rounded as (
+-- in whole cents: every row gets the floor of its share, and the cents left
+-- over (fewer than the rows) go one each to the rows with the largest
+-- fractions (then the largest weight, then the latest session), so the
+-- credits add up exactly and none falls outside its share's floor and ceiling
+in_cents as (
 
     select
         *,
-        cast(round(net_sales * weight, 2) as decimal(18, 2)) as rounded_credit,
-        row_number() over (
-            partition by order_id, attribution_model order by weight desc, touch_number desc
-        ) as remainder_rank
+        cast(round(net_sales * 100) as bigint) * weight as share_cents,
+        floor(cast(round(net_sales * 100) as bigint) * weight) as floor_cents
     from credited
+
+),
+
+ranked_fractions as (
+
+    select
+        *,
+        cast(round(net_sales * 100) as bigint)
+            - sum(floor_cents) over (partition by order_id, attribution_model) as leftover_cents,
+        row_number() over (
+            partition by order_id, attribution_model
+            order by share_cents - floor_cents desc, weight desc, touch_number desc
+        ) as fraction_rank
+    from in_cents
 
 ),
 
@@ -115,10 +129,9 @@ session_credits as (
         campaign,
         channel_group,
         weight,
-        cast(rounded_credit + case when remainder_rank = 1
-            then net_sales - sum(rounded_credit) over (partition by order_id, attribution_model) else 0 end
-            as decimal(18, 2)) as credit
-    from rounded
+        cast((floor_cents + case when fraction_rank <= leftover_cents then 1 else 0 end) / 100.0 as decimal(18, 2))
+            as credit
+    from ranked_fractions
 
 ),
 
