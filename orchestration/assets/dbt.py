@@ -17,7 +17,8 @@ from orchestration.translator import translator
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     # An error-severity test failure makes dbt exit non-zero: this step fails
     # and the serving publish downstream does not run.
-    with warehouse_lock(load_settings().warehouse, load_settings().lock_wait_seconds):
+    settings = load_settings()
+    with warehouse_lock(settings.warehouse, settings.lock_wait_seconds):
         yield from dbt.cli(["build"], context=context).stream()
 
 

@@ -64,10 +64,18 @@ class Step:
     extra: dict = field(default_factory=dict)
 
 
-def measure(name: str, command: list[str], env: dict[str, str], **step_fields) -> Step:
+def measure(name: str, command: list[str], env: dict[str, str], stdin: str | None = None, **step_fields) -> Step:
     print(f"[bench] {name} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.PIPE if stdin is not None else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     peak = 0
     done = threading.Event()
 
@@ -79,7 +87,7 @@ def measure(name: str, command: list[str], env: dict[str, str], **step_fields) -
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    stdout, stderr = process.communicate()
+    stdout, stderr = process.communicate(stdin)
     done.set()
     sampler.join()
     seconds = time.perf_counter() - started
@@ -169,30 +177,12 @@ def run_baseline(landing: Path, load_time: dt.datetime, out_db: Path) -> Step:
         "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
         'con.execute("set memory_limit = \'4GB\'"); con.execute("set threads = 2"); con.execute(sys.stdin.read())'
     )
-    print("[bench] baseline (one DuckDB script) ...", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, str(out_db)], cwd=REPO, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    return measure(
+        "baseline: one hand-written DuckDB script",
+        [sys.executable, "-c", code, str(out_db)],
+        dict(os.environ),
+        stdin=script,
     )
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, rss_of_tree(process.pid))
-            time.sleep(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, stderr = process.communicate(script)
-    done.set()
-    sampler.join()
-    if process.returncode != 0:
-        raise SystemExit(f"[bench] baseline failed:\n{stderr[-3000:]}")
-    seconds = time.perf_counter() - started
-    print(f"[bench] baseline: {seconds:.1f} s", file=sys.stderr, flush=True)
-    return Step("baseline: one hand-written DuckDB script", seconds, peak / 2**20)
 
 
 def main() -> int:

@@ -8,9 +8,21 @@ customers as (
 
 ),
 
-orders as (
+all_orders as (
 
     select * from {{ ref('fct_orders') }}
+
+),
+
+credits as (
+
+    select * from {{ ref('attribution_credits') }}
+
+),
+
+orders as (
+
+    select * from all_orders
     where not is_cancelled
 
 ),
@@ -27,8 +39,8 @@ acquisition as (
     select
         orders.customer_id,
         credits.channel_group as acquisition_channel
-    from {{ ref('fct_orders') }} as orders
-    inner join {{ ref('attribution_credits') }} as credits
+    from orders
+    inner join credits
         on credits.order_id = orders.order_id
         and credits.attribution_model = 'last_non_direct'
     where orders.is_first_order
@@ -46,7 +58,7 @@ customer_ids as (
 
     select customer_id from customers
     union
-    select customer_id from {{ ref('fct_orders') }} where customer_id is not null
+    select customer_id from all_orders where customer_id is not null
 
 ),
 
