@@ -1,6 +1,7 @@
 """Command-line entry points behind `make run` and `make demo`.
 
-python -m orchestration.cli run       # the whole pipeline, once, through Dagster
+python -m orchestration.cli run       # the whole pipeline, once, through Dagster (today's partition)
+python -m orchestration.cli backfill --start 2026-10-01 --end 2026-10-07   # rebuild those days, one run
 python -m orchestration.cli summary   # KPI summary of the last 30 days, from the serving file
 """
 
@@ -13,8 +14,25 @@ from orchestration.locking import WarehouseBusyError, check_warehouse_openable, 
 from orchestration.settings import ensure_dagster_home, export_for_subprocesses, load_settings
 
 
-def run_pipeline() -> int:
-    """Materialises every asset in one Dagster run; non-zero if any step or error-severity check failed."""
+def backfill_range_problem(partitions, first_day: str, last_day: str) -> str | None:
+    """Why first_day..last_day is no range of partitions, or None when it is one."""
+    import dagster as dg
+
+    help_text = (
+        f"give two days YYYY-MM-DD, the first not after the last, between {partitions.get_first_partition_key()} "
+        f"and {partitions.get_last_partition_key()} (ECOM_PARTITIONS_START sets the first)"
+    )
+    try:
+        keys = partitions.get_partition_keys_in_range(dg.PartitionKeyRange(first_day, last_day))
+    except Exception as error:  # noqa: BLE001 - Dagster raises ValueError or CheckError for a bad key
+        return f"{first_day}..{last_day} is no range of partitions ({error}): {help_text}"
+    return None if keys else f"{first_day}..{last_day} holds no partition: {help_text}"
+
+
+def run_pipeline(first_day: str | None = None, last_day: str | None = None) -> int:
+    """Materialises every asset in one Dagster run; non-zero if any step or error-severity check failed.
+    Without days the run is today's partition (new loads of any day); with them, one run for the
+    partition range first_day..last_day (both included), as a single-run backfill from the UI does."""
     settings = load_settings()
     export_for_subprocesses(settings)
     ensure_dagster_home(settings)
@@ -22,8 +40,22 @@ def run_pipeline() -> int:
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.partitions import today_partition_key
 
     job = defs.resolve_job_def("full_pipeline")
+    if first_day is None:
+        partition = {"partition_key": today_partition_key()}
+    else:
+        problem = backfill_range_problem(job.partitions_def, first_day, last_day)
+        if problem:
+            print(f"backfill NOT started: {problem}", file=sys.stderr)
+            return 2
+        partition = {
+            "tags": {
+                "dagster/asset_partition_range_start": first_day,
+                "dagster/asset_partition_range_end": last_day,
+            }
+        }
     try:
         # the whole run holds the writer lock: a second `make run` stops at once
         with warehouse_lock(settings.warehouse, wait_seconds=0), dg.DagsterInstance.get() as instance:
@@ -33,6 +65,7 @@ def run_pipeline() -> int:
                 raise_on_error=False,
                 # INFO keeps the console readable; the UI still has every DEBUG event.
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                **partition,
             )
     except WarehouseBusyError as error:
         print(f"pipeline NOT started: {error}", file=sys.stderr)
@@ -65,11 +98,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the whole pipeline once through Dagster")
+    backfill = sub.add_parser("backfill", help="rebuild a range of days in one run (partitions, both included)")
+    backfill.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+    backfill.add_argument("--end", required=True, help="last day, YYYY-MM-DD (included)")
     summary = sub.add_parser("summary", help="print the KPI summary from the serving file")
     summary.add_argument("--days", type=int, default=30)
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_pipeline()
+    if args.command == "backfill":
+        return run_pipeline(args.start, args.end)
     from orchestration.summary import print_summary
 
     return print_summary(load_settings().serving_db, args.days)

@@ -10,6 +10,7 @@ import dagster as dg
 
 from orchestration.loading.contract import SOURCES
 from orchestration.loading.discovery import LandedFile, discover
+from orchestration.partitions import today_partition_key
 from orchestration.settings import load_settings
 
 JOB_NAME = "full_pipeline"
@@ -40,7 +41,9 @@ def landing_decision(files: list[LandedFile], cursor: str | None, now: float, se
     if now - newest < settle_seconds:
         return dg.SkipReason(f"files changed {now - newest:.0f} s ago; waiting until they settle"), cursor
     # the loader skips files it has loaded before, so a request after a mere touch costs one quick run
-    return dg.RunRequest(run_key=current, tags={"trigger": "landing_sensor"}), current
+    return dg.RunRequest(
+        run_key=current, partition_key=today_partition_key(), tags={"trigger": "landing_sensor"}
+    ), current
 
 
 @dg.sensor(
@@ -58,12 +61,15 @@ def landing_sensor(context: dg.SensorEvaluationContext):
     return result
 
 
-daily_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="daily_pipeline",
     job_name=JOB_NAME,
     cron_schedule=os.environ.get("ECOM_SCHEDULE_CRON") or "0 6 * * *",
     execution_timezone=os.environ.get("ECOM_SCHEDULE_TIMEZONE") or "UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Fallback when the sensor misses a delivery: the whole pipeline daily "
-    "(ECOM_SCHEDULE_CRON, default 06:00, in ECOM_SCHEDULE_TIMEZONE, default UTC).",
+    "(ECOM_SCHEDULE_CRON, default 06:00, in ECOM_SCHEDULE_TIMEZONE, default UTC), as the partition "
+    "of the day it runs on in the reporting time zone.",
 )
+def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest(partition_key=today_partition_key(context.scheduled_execution_time))

@@ -52,12 +52,13 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def run_pipeline(workdir: Path, landing: Path) -> PipelineRun:
-    """`make run`'s command, pointed at temp paths; it must leave the repository's data/ alone."""
+def run_pipeline(workdir: Path, landing: Path, command: tuple[str, ...] = ("run",)) -> PipelineRun:
+    """`make run`'s command (or another orchestration.cli command, e.g. a backfill), pointed at temp
+    paths; it must leave the repository's data/ alone."""
     env = pipeline_env(workdir, landing)
     data_before = snapshot(REPO_ROOT / "data")
     result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "run"],
+        [sys.executable, "-m", "orchestration.cli", *command],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

@@ -64,6 +64,8 @@ def test_sensor_waits_for_files_to_settle_then_requests_one_run(landing: Path) -
     age(new, 60)
     result, cursor = evaluate(None)
     assert isinstance(result, dg.RunRequest) and cursor == result.run_key
+    # a run of today's partition (reporting time zone UTC): new loads of any day, today re-derived
+    assert result.partition_key == dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
 
     # nothing changed: no second run
     again, same_cursor = evaluate(cursor)
@@ -90,6 +92,68 @@ def test_schedule_requests_the_pipeline_daily() -> None:
 
     schedule = defs.resolve_schedule_def("daily_pipeline")
     assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
-    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC))
+    context = dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC), repository_def=defs.get_repository_def()
+    )
     data = schedule.evaluate_tick(context)
     assert len(data.run_requests) == 1
+    assert data.run_requests[0].partition_key == "2026-03-02"
+
+
+def test_dbt_assets_are_daily_partitions_backfilled_in_one_run() -> None:
+    from orchestration.assets.dbt import dbt_models
+
+    partitions = dbt_models.partitions_def
+    assert isinstance(partitions, dg.DailyPartitionsDefinition) and partitions.timezone == "UTC"
+    # a backfill of any range is one run, so one dbt invocation holds the writer lock
+    assert dbt_models.backfill_policy == dg.BackfillPolicy.single_run()
+    window = partitions.time_window_for_partition_key("2026-10-19")
+    assert (window.start.isoformat(), window.end.isoformat()) == (
+        "2026-10-19T00:00:00+00:00",
+        "2026-10-20T00:00:00+00:00",
+    )
+
+
+def test_a_partition_window_reaches_dbt_as_utc_vars(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration import partitions
+
+    class Context:
+        has_partition_key = False
+        has_partition_key_range = True
+        # a week in Asia/Tokyo (UTC+9): its UTC window starts 9 hours earlier
+        partition_time_window = dg.TimeWindow(
+            dt.datetime(2026, 10, 19, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+            dt.datetime(2026, 10, 26, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+        )
+
+    assert partitions.backfill_vars(Context()) == {
+        "ecom__backfill_start": "2026-10-18 15:00:00",
+        "ecom__backfill_end": "2026-10-25 15:00:00",
+    }
+
+    class NoPartition:
+        has_partition_key = False
+        has_partition_key_range = False
+
+    assert partitions.backfill_vars(NoPartition()) == {}
+    assert partitions.dbt_vars_args({}) == []
+
+
+@pytest.mark.parametrize(
+    ("first_day", "last_day", "accepted"),
+    [
+        ("2026-10-19", "2026-10-25", True),
+        ("2026-10-19", "2026-10-19", True),
+        ("2026-10-25", "2026-10-19", False),  # reversed
+        ("2024-01-01", "2024-01-07", False),  # before ECOM_PARTITIONS_START's default 2025-01-01
+        ("19.10.2026", "2026-10-25", False),  # not YYYY-MM-DD
+    ],
+)
+def test_a_backfill_range_is_checked_before_anything_runs(first_day: str, last_day: str, accepted: bool) -> None:
+    from orchestration.cli import backfill_range_problem
+    from orchestration.partitions import daily_partitions
+
+    problem = backfill_range_problem(daily_partitions(), first_day, last_day)
+    assert (problem is None) == accepted, problem
+    if not accepted:
+        assert first_day in problem and "YYYY-MM-DD" in problem

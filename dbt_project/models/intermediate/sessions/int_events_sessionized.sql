@@ -16,13 +16,18 @@
       are attached again;
     - a person whose stored identity no longer matches (a new link or alias
       moved one of its visitors) is recomputed over its whole history, both
-      the old and the new person. -#}
+      the old and the new person;
+    - a backfill window (vars ecom__backfill_start/_end, from a partitioned
+      Dagster run) makes every event in it count as new, so the run re-derives
+      those days and what depends on them (later sessions of the same people,
+      a session crossing the window's edge), nothing else. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='message_id',
         on_schema_change='fail',
+        tags=['daily_partitioned'],
     )
 }}
 
@@ -69,6 +74,9 @@ new_events as (
     select *
     from events
     where load_id > (select coalesce(max(load_id), 0) from stored)
+       -- a backfill treats its window's events as new: their persons are
+       -- re-sessionized from there on, exactly as when they first landed
+       or {{ in_backfill_window('event_at') }}
 
 ),
 

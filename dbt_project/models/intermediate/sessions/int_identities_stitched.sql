@@ -1,3 +1,5 @@
+{{ config(tags=['daily_partitioned']) }}
+
 with
 
 events as (

@@ -1,7 +1,7 @@
 {#- Strict-order funnel (kpi-definitions.md "Funnel"): step 1 is the session
     start; step k is the first event of step k at or after step k-1's time. -#}
 {%- set steps = var('funnel_steps') -%}
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['daily_partitioned']) }}
 
 with
 

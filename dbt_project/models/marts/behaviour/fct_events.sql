@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='message_id',
         on_schema_change='fail',
+        tags=['daily_partitioned'],
     )
 }}
 

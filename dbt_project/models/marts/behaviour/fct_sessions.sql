@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
         on_schema_change='fail',
+        tags=['daily_partitioned'],
     )
 }}
 

@@ -2,13 +2,16 @@
     would parse every message again. Incremental (delete+insert by
     message_id): a run re-stages only the messageIds with a copy in a load
     newer than this table's newest, ranking all their copies again, so a late
-    copy received earlier still wins, as in a full refresh. -#}
+    copy received earlier still wins, as in a full refresh; a backfill (vars
+    ecom__backfill_start/_end) also re-stages every message in its window.
+    Tag daily_partitioned: a Dagster asset with daily partitions. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='message_id',
         on_schema_change='fail',
+        tags=['daily_partitioned'],
     )
 }}
 
@@ -21,6 +24,8 @@ source as (
     where message_id in (
         select message_id from {{ source('tracking', 'events') }}
         where _load_id > (select coalesce(max(last_load_id), 0) from {{ this }})
+           -- a backfill re-stages every message with a copy in its window
+           or {{ in_backfill_window('event_at') }}
     )
     {% endif %}
 

@@ -1,0 +1,53 @@
+"""Daily partitions of the dbt assets, and the dbt vars a partitioned run passes."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import yaml
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+
+def reporting_timezone() -> str:
+    """The dbt var reporting_timezone: a partition is a calendar day where the marts count days."""
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    return project.get("vars", {}).get("reporting_timezone") or "UTC"
+
+
+def daily_partitions() -> dg.DailyPartitionsDefinition:
+    return dg.DailyPartitionsDefinition(
+        start_date=os.environ.get("ECOM_PARTITIONS_START") or "2025-01-01",
+        timezone=reporting_timezone(),
+        # today's partition exists: events of today land today
+        end_offset=1,
+    )
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def today_partition_key(now: datetime | None = None) -> str:
+    """The partition a run started by the sensor, the schedule or `make run` refreshes: today in the
+    reporting time zone. Such a run takes every new load, of any day, and re-derives today's events."""
+    partitions = daily_partitions()
+    moment = (now or datetime.now(UTC)).astimezone(ZoneInfo(partitions.timezone))
+    return moment.strftime("%Y-%m-%d")
+
+
+def backfill_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """The run's partition window as dbt vars (UTC, end exclusive); none for a run without a partition
+    (a run of only some assets from the UI), which takes new loads only."""
+    if not (context.has_partition_key or context.has_partition_key_range):
+        return {}
+    window = context.partition_time_window
+    return {"ecom__backfill_start": _utc(window.start), "ecom__backfill_end": _utc(window.end)}
+
+
+def dbt_vars_args(variables: dict[str, str]) -> list[str]:
+    return ["--vars", json.dumps(variables)] if variables else []
