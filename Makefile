@@ -19,7 +19,7 @@ ECOM_LANDING_DIR ?= data/landing
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_USE_COLORS := false
 
-.PHONY: help setup prepare demo run backfill dev test lint format docs clean bench
+.PHONY: help setup prepare demo run backfill report dev test lint format docs clean bench
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ demo: prepare  ## generate the sample shop, run the pipeline through Dagster, pr
 
 run: prepare  ## load the landing dir, dbt build, publish the serving copy (one Dagster run)
 	$(BIN)/python -m orchestration.cli run
+
+report: setup  ## write the KPI dashboard page from the serving file (data/report/index.html)
+	$(BIN)/python -m orchestration.report
 
 backfill: prepare  ## rebuild days START..END (YYYY-MM-DD, both included) in one Dagster run
 	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=2026-10-19 END=2026-10-25" >&2; exit 2; }

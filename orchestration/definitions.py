@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.dbt import dbt_models
-from orchestration.assets.kpi_summary import kpi_summary
+from orchestration.assets.kpi_summary import kpi_report, kpi_summary
 from orchestration.assets.raw import load_landing
 from orchestration.assets.serving import serving_db
 from orchestration.checks import CHECKS
@@ -22,7 +22,7 @@ full_pipeline_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[load_landing, dbt_models, serving_db, kpi_summary],
+    assets=[load_landing, dbt_models, serving_db, kpi_summary, kpi_report],
     asset_checks=CHECKS,
     jobs=[full_pipeline_job],
     sensors=[landing_sensor],

@@ -53,6 +53,11 @@ def print_summary(serving_db: Path, days: int = 30) -> int:
     print(f"  net sales        {k['net_sales']:>14,.2f}")
     print(f"  AOV              {aov:>14}")
     print(f"  new customers    {k['new_customers']:>14,}")
+    from orchestration.report import report_path
+
+    dashboard = report_path(serving_db)
+    if dashboard.exists():
+        print(f"\nKPI dashboard (opens offline): file://{dashboard}")
     print(f"\nServing file: {serving_db}")
     print("Open it read-only (it is replaced atomically after each run; readers never block the pipeline):")
     print(

@@ -1,4 +1,4 @@
-"""The latest KPIs as a Markdown table in the Dagster UI, read from the serving copy."""
+"""The latest KPIs from the serving copy: a Markdown table in the Dagster UI and the HTML dashboard."""
 
 from __future__ import annotations
 
@@ -84,3 +84,18 @@ def kpi_summary() -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata={"kpis": dg.MetadataValue.md(markdown), **{k.replace(" ", "_"): v for k, v in values.items()}}
     )
+
+
+@dg.asset(
+    key=["serving", "kpi_report"],
+    deps=[dg.AssetKey(["serving", "serving_db"])],
+    group_name="serving",
+    kinds={"html"},
+    description="The KPI dashboard: one self-contained HTML page (tiles, trends, funnel, cohorts, campaigns, "
+    "device split) beside the serving file, in report/index.html; opens offline.",
+)
+def kpi_report() -> dg.MaterializeResult:
+    from orchestration.report import write_report
+
+    out = write_report(load_settings().serving_db)
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out)), "size_bytes": out.stat().st_size})

@@ -1,0 +1,298 @@
+"""The KPI dashboard: one self-contained HTML page built from the serving file.
+
+python -m orchestration.report   # what `make report` runs; writes <folder of ECOM_SERVING_DB>/report/index.html
+
+Plotly draws the charts; its JavaScript is inlined once, so the page opens from
+disk with no network. Every figure is read from the marts, never recomputed.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from orchestration.settings import load_settings
+
+PERIOD_DAYS = 30
+
+# tile key, label, SQL over the period's kpi_daily rows, format
+TILES = (
+    ("sessions", "Sessions", "sum(sessions)", "{:,.0f}"),
+    ("conversion_rate", "Conversion rate", "sum(converted_sessions) / nullif(sum(sessions), 0)", "{:.2%}"),
+    ("orders", "Orders", "sum(orders)", "{:,.0f}"),
+    ("net_sales", "Net sales", "sum(net_sales)", "{:,.2f}"),
+    ("aov", "AOV", "sum(net_sales) / nullif(sum(orders), 0)", "{:,.2f}"),
+    ("bounce_rate", "Bounce rate", "sum(bounced_sessions) / nullif(sum(sessions), 0)", "{:.2%}"),
+    ("new_customers", "New customers", "sum(new_customers)", "{:,.0f}"),
+    ("marketing_spend", "Marketing spend", "sum(marketing_spend)", "{:,.2f}"),
+)
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    value: float | None
+    previous: float | None
+    fmt: str
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or not self.previous:
+            return None
+        return (self.value - self.previous) / self.previous
+
+
+def report_path(serving_db: Path) -> Path:
+    """data/report/index.html by default: beside the serving file, wherever ECOM_SERVING_DB points."""
+    return serving_db.parent / "report" / "index.html"
+
+
+def period_bounds(con: duckdb.DuckDBPyConnection) -> tuple[object, object, object] | None:
+    """(first day of the previous period, first day of the current one, last day with data)."""
+    last_day = con.execute("select max(date_day) from marts.kpi_daily").fetchone()[0]
+    if last_day is None:
+        return None
+    current_start = con.execute(f"select date '{last_day}' - {PERIOD_DAYS - 1}").fetchone()[0]
+    previous_start = con.execute(f"select date '{last_day}' - {2 * PERIOD_DAYS - 1}").fetchone()[0]
+    return previous_start, current_start, last_day
+
+
+def tiles(con: duckdb.DuckDBPyConnection, bounds: tuple) -> list[Tile]:
+    previous_start, current_start, last_day = bounds
+    result = []
+    for key, label, expression, fmt in TILES:
+        current, previous = con.execute(
+            f"""
+            select
+                (select {expression} from marts.kpi_daily where date_day between ? and ?),
+                (select {expression} from marts.kpi_daily where date_day >= ? and date_day < ?)
+            """,
+            [current_start, last_day, previous_start, current_start],
+        ).fetchone()
+        result.append(
+            Tile(
+                key,
+                label,
+                None if current is None else float(current),
+                None if previous is None else float(previous),
+                fmt,
+            )
+        )
+    return result
+
+
+def layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(title=title, template="plotly_white", height=360, margin={"l": 50, "r": 20, "t": 50, "b": 40})
+    return fig
+
+
+def trend_chart(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    rows = con.execute("select date_day, sessions, orders from marts.kpi_daily order by 1").fetchall()
+    days = [r[0] for r in rows]
+    fig = go.Figure()
+    fig.add_scatter(x=days, y=[r[1] for r in rows], name="sessions", mode="lines")
+    fig.add_scatter(x=days, y=[r[2] for r in rows], name="orders", mode="lines", yaxis="y2")
+    fig.update_layout(
+        yaxis={"title": "sessions", "rangemode": "tozero"},
+        yaxis2={"title": "orders", "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return layout(fig, "Daily sessions and orders")
+
+
+def revenue_chart(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    rows = con.execute("select date_day, net_sales, refunds from marts.kpi_daily order by 1").fetchall()
+    days = [r[0] for r in rows]
+    fig = go.Figure()
+    fig.add_bar(x=days, y=[float(r[1]) for r in rows], name="net sales")
+    fig.add_bar(x=days, y=[-float(r[2]) for r in rows], name="refunds (by refund date)")
+    fig.update_layout(
+        barmode="relative", yaxis={"title": "reporting currency"}, legend={"orientation": "h", "y": -0.15}
+    )
+    return layout(fig, "Daily net sales and refunds")
+
+
+def funnel_chart(con: duckdb.DuckDBPyConnection, bounds: tuple) -> go.Figure:
+    _, current_start, last_day = bounds
+    rows = con.execute(
+        """
+        select step_number, step_name, sum(sessions_reached)
+        from marts.funnel_daily where session_date between ? and ?
+        group by all order by 1
+        """,
+        [current_start, last_day],
+    ).fetchall()
+    fig = go.Figure(
+        go.Funnel(
+            y=[f"{r[0]}. {r[1]}" for r in rows],
+            x=[r[2] for r in rows],
+            textinfo="value+percent previous",
+        )
+    )
+    return layout(fig, f"Funnel, last {PERIOD_DAYS} days (share of the step before)")
+
+
+def cohort_heatmap(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    rows = con.execute(
+        "select cohort_month, period_number, retention_rate from marts.cohort_retention_monthly order by 1, 2"
+    ).fetchall()
+    cohorts = sorted({str(r[0])[:7] for r in rows})
+    periods = sorted({r[1] for r in rows})
+    grid = {(str(r[0])[:7], r[1]): (None if r[2] is None else float(r[2])) for r in rows}
+    z = [[grid.get((c, p)) for p in periods] for c in cohorts]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[f"month {p}" for p in periods],
+            y=cohorts,
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            texttemplate="%{z:.0%}",
+            hovertemplate="cohort %{y}, %{x}: %{z:.1%}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category", title="first-order month")
+    return layout(fig, "Monthly cohort retention (customers ordering again)")
+
+
+def campaign_chart(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    rows = con.execute(
+        """
+        select campaign, sum(spend), sum(attributed_net_sales_last_non_direct) / nullif(sum(spend), 0)
+        from marts.marketing_daily
+        where spend > 0
+        group by all order by 2 desc limit 12
+        """
+    ).fetchall()
+    fig = go.Figure()
+    fig.add_bar(x=[r[0] for r in rows], y=[float(r[1]) for r in rows], name="spend")
+    fig.add_scatter(
+        x=[r[0] for r in rows],
+        y=[None if r[2] is None else float(r[2]) for r in rows],
+        name="ROAS (last non-direct)",
+        mode="markers",
+        marker={"size": 12},
+        yaxis="y2",
+    )
+    fig.update_layout(
+        yaxis={"title": "spend", "rangemode": "tozero"},
+        yaxis2={"title": "ROAS", "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+        legend={"orientation": "h", "y": -0.35},
+    )
+    return layout(fig, "Campaigns by spend, with ROAS (all days)")
+
+
+def split_chart(con: duckdb.DuckDBPyConnection, bounds: tuple) -> go.Figure:
+    _, current_start, last_day = bounds
+    rows = con.execute(
+        """
+        select device_category, platform, sum(sessions)
+        from marts.kpi_daily_by_segment where date_day between ? and ?
+        group by all order by 1, 2
+        """,
+        [current_start, last_day],
+    ).fetchall()
+    fig = go.Figure()
+    for platform in sorted({r[1] for r in rows}):
+        fig.add_bar(
+            x=[r[0] for r in rows if r[1] == platform], y=[r[2] for r in rows if r[1] == platform], name=platform
+        )
+    fig.update_layout(barmode="stack", yaxis={"title": "sessions"})
+    return layout(fig, f"Sessions by device category and platform, last {PERIOD_DAYS} days")
+
+
+def tile_html(tile: Tile) -> str:
+    shown = "n/a" if tile.value is None else tile.fmt.format(tile.value)
+    change = tile.change
+    if change is None:
+        delta, css = "no previous period", "flat"
+    else:
+        delta, css = f"{change:+.1%} vs previous {PERIOD_DAYS} days", "up" if change >= 0 else "down"
+    value_attr = "" if tile.value is None else repr(tile.value)
+    return (
+        f'<div class="tile" data-kpi="{tile.key}" data-value="{value_attr}">'
+        f'<div class="label">{html.escape(tile.label)}</div><div class="value">{shown}</div>'
+        f'<div class="delta {css}">{html.escape(delta)}</div></div>'
+    )
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 24px; color: #1f2933; background: #f7f9fb; }
+h1 { font-size: 22px; margin: 0 0 4px; } .meta { color: #52606d; margin-bottom: 18px; font-size: 13px; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 12px; margin-bottom: 18px; }
+.tile { background: white; border-radius: 8px; padding: 12px 14px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+.label { font-size: 13px; color: #52606d; } .value { font-size: 24px; font-weight: 600; margin: 4px 0; }
+.delta { font-size: 12px; } .up { color: #1b873f; } .down { color: #c53030; } .flat { color: #7b8794; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 12px; }
+.chart { background: white; border-radius: 8px; padding: 6px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+"""
+
+
+def render(serving_db: Path) -> str:
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        build = con.execute("select build_id, built_at from docs.build").fetchone()
+        bounds = period_bounds(con)
+        if bounds is None:
+            body = "<p>No KPI data yet: load some files and run the pipeline.</p>"
+        else:
+            figures = {
+                "trend": trend_chart(con),
+                "revenue": revenue_chart(con),
+                "funnel": funnel_chart(con, bounds),
+                "cohorts": cohort_heatmap(con),
+                "campaigns": campaign_chart(con),
+                "split": split_chart(con, bounds),
+            }
+            charts = "".join(
+                f'<div class="chart">{fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{name}")}</div>'
+                for name, fig in figures.items()
+            )
+            _, current_start, last_day = bounds
+            body = (
+                f'<div class="meta">Last {PERIOD_DAYS} days of data: {current_start} .. {last_day}, against the '
+                f"{PERIOD_DAYS} days before. Money in the reporting currency.</div>"
+                f'<div class="tiles">{"".join(tile_html(t) for t in tiles(con, bounds))}</div>'
+                f'<div class="charts">{charts}</div>'
+            )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Shop KPIs</title><style>{STYLE}</style>"
+        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
+        f"<h1>Shop KPIs</h1>"
+        f'<div class="meta">Build {html.escape(str(build[0]))} at {build[1]} UTC, from {html.escape(str(serving_db))}</div>'
+        f"{body}</body></html>"
+    )
+
+
+def write_report(serving_db: Path, out: Path | None = None) -> Path:
+    """Writes the page atomically (a reader never sees half a page) and returns its path."""
+    out = out or report_path(serving_db)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_text(render(serving_db), encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+def main() -> int:
+    serving_db = load_settings().serving_db
+    if not serving_db.exists():
+        print(f"no serving file at {serving_db}: run `make run` (or `make demo`) first", file=sys.stderr)
+        return 1
+    out = write_report(serving_db)
+    print(f"KPI dashboard written: {out} ({out.stat().st_size / 1e6:.1f} MB, opens offline in any browser)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
