@@ -27,14 +27,34 @@ from pathlib import Path
 import duckdb
 
 serving, stop, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-# "hold": one connection open for the whole run; "fresh": a new connection per answer.
-# (DuckDB shares one open database per file within a process, hence two processes.)
+# "hold": one connection open for the whole run; "fresh": a new connection per answer;
+# "sqlalchemy": a new connection per answer through SQLAlchemy + duckdb-engine, as Superset connects.
+# (DuckDB shares one open database per file within a process, hence one process per reader.)
 held = duckdb.connect(str(serving), read_only=True) if mode == "hold" else None
+if mode == "sqlalchemy":
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+
+    engine = sqlalchemy.create_engine(
+        f"duckdb:///{serving}", connect_args={"read_only": True}, poolclass=NullPool
+    )
+
+    class Connection:
+        # the reader loop's two calls, over a SQLAlchemy connection
+        def __init__(self):
+            self.connection = engine.connect()
+
+        def execute(self, sql):
+            return self.connection.execute(sqlalchemy.text(sql))
+
+        def close(self):
+            self.connection.close()
+
 answers, errors, builds = 0, [], set()
 while not stop.exists():
     for con, fresh in ((held, False),) if held else ((None, True),):
         try:
-            con = con or duckdb.connect(str(serving), read_only=True)
+            con = con or (Connection() if mode == "sqlalchemy" else duckdb.connect(str(serving), read_only=True))
             [(build_id,)] = con.execute("select build_id from docs.build").fetchall()
             recorded = con.execute("select table_name, row_count, build_id from docs.table_rows").fetchall()
             for table, rows, table_build in recorded:
@@ -132,7 +152,7 @@ def test_readers_see_one_whole_build_while_a_run_publishes(first_run, tmp_path: 
         mode: subprocess.Popen(
             [sys.executable, "-c", READER, str(first_run.serving), str(stop), mode], stdout=subprocess.PIPE, text=True
         )
-        for mode in ("hold", "fresh")
+        for mode in ("hold", "fresh", "sqlalchemy")
     }
     try:
         time.sleep(1)
@@ -149,6 +169,8 @@ def test_readers_see_one_whole_build_while_a_run_publishes(first_run, tmp_path: 
     assert len(reports["hold"]["builds"]) == 1
     assert len(reports["fresh"]["builds"]) == 2
     assert reports["hold"]["builds"][0] in reports["fresh"]["builds"]
+    # a BI tool's driver (SQLAlchemy + duckdb-engine, read only) queried the marts throughout
+    assert reports["sqlalchemy"]["builds"] == reports["fresh"]["builds"]
 
 
 def test_serving_file_has_column_docs_and_opens_in_duckdb_1_1(first_run, tmp_path: Path) -> None:
