@@ -19,7 +19,7 @@ ECOM_LANDING_DIR ?= data/landing
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_USE_COLORS := false
 
-.PHONY: help setup prepare demo run backfill report dev test lint format docs clean bench
+.PHONY: help setup prepare demo run backfill query export-raw report dev test lint format docs clean bench
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -44,6 +44,15 @@ demo: prepare  ## generate the sample shop, run the pipeline through Dagster, pr
 
 run: prepare  ## load the landing dir, dbt build, publish the serving copy (one Dagster run)
 	$(BIN)/python -m orchestration.cli run
+
+query: prepare  ## ask the semantic layer, read-only: make query METRICS=net_sales GROUP_BY=metric_time__month
+	@test -n "$(METRICS)" || { echo "usage: make query METRICS=net_sales,conversion_rate GROUP_BY=metric_time__month,segment_day__channel_group [ORDER=-net_sales]" >&2; exit 2; }
+	cd dbt_project && ECOM_DBT_TARGET=serving DBT_PROFILES_DIR=$(CURDIR) \
+		ECOM_SERVING_DB=$(abspath $(or $(ECOM_SERVING_DB),data/serving.duckdb)) \
+		$(CURDIR)/$(BIN)/mf query --metrics $(METRICS) $(if $(GROUP_BY),--group-by $(GROUP_BY)) $(if $(ORDER),--order $(ORDER))
+
+export-raw: setup  ## every raw table as Parquet, a folder per table (ECOM_RAW_PARQUET_DIR, default data/raw_parquet)
+	$(BIN)/python -m orchestration.export_raw
 
 report: setup  ## write the KPI dashboard page from the serving file (data/report/index.html)
 	$(BIN)/python -m orchestration.report

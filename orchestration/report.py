@@ -9,6 +9,7 @@ disk with no network. Every figure is read from the marts, never recomputed.
 from __future__ import annotations
 
 import html
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from plotly.offline import get_plotlyjs
 from orchestration.settings import load_settings
 
 PERIOD_DAYS = 30
+# a rise is bad news for these (red), neutral for these (grey); good news (green) for the rest
+LOWER_IS_BETTER = {"bounce_rate"}
+NEUTRAL = {"marketing_spend"}
 
 # tile key, label, SQL over the period's kpi_daily rows, format
 TILES = (
@@ -100,9 +104,18 @@ def trend_chart(con: duckdb.DuckDBPyConnection) -> go.Figure:
     fig = go.Figure()
     fig.add_scatter(x=days, y=[r[1] for r in rows], name="sessions", mode="lines")
     fig.add_scatter(x=days, y=[r[2] for r in rows], name="orders", mode="lines", yaxis="y2")
+    most_orders = max([r[2] for r in rows] or [1])
     fig.update_layout(
         yaxis={"title": "sessions", "rangemode": "tozero"},
-        yaxis2={"title": "orders", "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+        # whole orders only on the count axis
+        yaxis2={
+            "title": "orders",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+            "dtick": max(1, math.ceil(most_orders / 5)),
+        },
         legend={"orientation": "h", "y": -0.15},
     )
     return layout(fig, "Daily sessions and orders")
@@ -137,7 +150,7 @@ def funnel_chart(con: duckdb.DuckDBPyConnection, bounds: tuple) -> go.Figure:
             textinfo="value+percent previous",
         )
     )
-    return layout(fig, f"Funnel, last {PERIOD_DAYS} days (share of the step before)")
+    return layout(fig, f"Funnel, last {PERIOD_DAYS} days: sessions per step, share of the step before")
 
 
 def cohort_heatmap(con: duckdb.DuckDBPyConnection) -> go.Figure:
@@ -148,6 +161,9 @@ def cohort_heatmap(con: duckdb.DuckDBPyConnection) -> go.Figure:
     periods = sorted({r[1] for r in rows})
     grid = {(str(r[0])[:7], r[1]): (None if r[2] is None else float(r[2])) for r in rows}
     z = [[grid.get((c, p)) for p in periods] for c in cohorts]
+    # month 0 is 100% by definition: scale the colours to the later months so they can be told apart
+    later = [v for (_, period), v in grid.items() if period > 0 and v is not None]
+    top = max(later) if later and max(later) > 0 else 1.0
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -155,7 +171,8 @@ def cohort_heatmap(con: duckdb.DuckDBPyConnection) -> go.Figure:
             y=cohorts,
             colorscale="Blues",
             zmin=0,
-            zmax=1,
+            zmax=top,
+            colorbar={"tickformat": ".0%", "title": "retained"},
             texttemplate="%{z:.0%}",
             hovertemplate="cohort %{y}, %{x}: %{z:.1%}<extra></extra>",
         )
@@ -185,7 +202,14 @@ def campaign_chart(con: duckdb.DuckDBPyConnection) -> go.Figure:
     )
     fig.update_layout(
         yaxis={"title": "spend", "rangemode": "tozero"},
-        yaxis2={"title": "ROAS", "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+        yaxis2={
+            "title": "ROAS (last non-direct)",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+            "tickformat": ".2f",
+        },
         legend={"orientation": "h", "y": -0.35},
     )
     return layout(fig, "Campaigns by spend, with ROAS (all days)")
@@ -197,7 +221,7 @@ def split_chart(con: duckdb.DuckDBPyConnection, bounds: tuple) -> go.Figure:
         """
         select device_category, platform, sum(sessions)
         from marts.kpi_daily_by_segment where date_day between ? and ?
-        group by all order by 1, 2
+        group by all having sum(sessions) > 0 order by 1, 2
         """,
         [current_start, last_day],
     ).fetchall()
@@ -216,7 +240,9 @@ def tile_html(tile: Tile) -> str:
     if change is None:
         delta, css = "no previous period", "flat"
     else:
-        delta, css = f"{change:+.1%} vs previous {PERIOD_DAYS} days", "up" if change >= 0 else "down"
+        delta = f"{change:+.1%} vs previous {PERIOD_DAYS} days"
+        good = change >= 0 if tile.key not in LOWER_IS_BETTER else change <= 0
+        css = "flat" if tile.key in NEUTRAL or change == 0 else ("up" if good else "down")
     value_attr = "" if tile.value is None else repr(tile.value)
     return (
         f'<div class="tile" data-kpi="{tile.key}" data-value="{value_attr}">'
@@ -228,7 +254,7 @@ def tile_html(tile: Tile) -> str:
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 24px; color: #1f2933; background: #f7f9fb; }
 h1 { font-size: 22px; margin: 0 0 4px; } .meta { color: #52606d; margin-bottom: 18px; font-size: 13px; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 12px; margin-bottom: 18px; }
+.tiles { display: grid; grid-template-columns: repeat(4, minmax(160px, 1fr)); gap: 12px; margin-bottom: 18px; }
 .tile { background: white; border-radius: 8px; padding: 12px 14px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 .label { font-size: 13px; color: #52606d; } .value { font-size: 24px; font-weight: 600; margin: 4px 0; }
 .delta { font-size: 12px; } .up { color: #1b873f; } .down { color: #c53030; } .flat { color: #7b8794; }

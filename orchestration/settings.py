@@ -21,6 +21,8 @@ class Settings:
     duckdb_threads: int
     # How long a step of a daemon-launched run waits for another run's writer lock.
     lock_wait_seconds: float
+    # Parquet copies of the raw tables, one folder per table, for Spark.
+    raw_parquet_dir: Path
 
 
 def _path(name: str, default: str) -> Path:
@@ -42,6 +44,7 @@ def load_settings() -> Settings:
         duckdb_memory_limit=os.environ.get("ECOM_DUCKDB_MEMORY_LIMIT", "4GB"),
         duckdb_threads=int(os.environ.get("ECOM_DUCKDB_THREADS", "2")),
         lock_wait_seconds=float(os.environ.get("ECOM_LOCK_WAIT_SECONDS", "1800")),
+        raw_parquet_dir=_path("ECOM_RAW_PARQUET_DIR", str(warehouse.parent / "raw_parquet")),
     )
 
 
@@ -49,6 +52,7 @@ def export_for_subprocesses(settings: Settings) -> None:
     """dbt reads its warehouse path from the environment (profiles.yml): hand it the absolute one."""
     os.environ["ECOM_WAREHOUSE"] = str(settings.warehouse)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    os.environ["ECOM_RAW_PARQUET_DIR"] = str(settings.raw_parquet_dir)
     os.environ.setdefault("ECOM_DUCKDB_MEMORY_LIMIT", settings.duckdb_memory_limit)
     os.environ.setdefault("ECOM_DUCKDB_THREADS", str(settings.duckdb_threads))
 

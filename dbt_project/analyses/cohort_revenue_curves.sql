@@ -1,5 +1,7 @@
 -- How much is a customer worth n months after the first order, per cohort?
 -- Cumulative net revenue per cohort member: the curves a CLV forecast starts from.
+-- Net revenue is net sales - refunds by refund date, so a month with more
+-- refunds than sales bends a curve down.
 with
 
 cohorts as (

@@ -27,6 +27,9 @@ def test_definitions_load_with_every_layer_checks_and_triggers() -> None:
     assert ("marts/kpi_daily", "row_count_anomaly") in checks
     # a dbt test is a check too
     assert any(name.startswith("unique_fct_orders_order_id") for key, name in checks if key == "marts/fct_orders")
+    # singular tests over several models are checks of the model they guard (meta dagster.ref)
+    assert ("marts/kpi_daily", "assert_kpi_daily_net_sales_equals_fct_orders") in checks
+    assert ("marts/attribution_credits", "assert_attribution_credits_sum_to_net_sales") in checks
     assert defs.resolve_sensor_def("landing_sensor").job_name == "full_pipeline"
     assert defs.resolve_schedule_def("daily_pipeline").job_name == "full_pipeline"
 

@@ -1,5 +1,7 @@
 -- For every non-cancelled order and every one of the six models, the
 -- credits add up to the order's net sales exactly (and no model is missing).
+-- A Dagster asset check of the model it guards (dagster-dbt reads meta.dagster.ref).
+{{ config(meta={'dagster': {'ref': {'name': 'attribution_credits'}}}) }}
 with
 
 orders as (

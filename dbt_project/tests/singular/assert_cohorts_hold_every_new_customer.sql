@@ -1,5 +1,7 @@
 -- Period 0 of every cohort has all its members active, and the cohort sizes
 -- add up to the customers who ever ordered and to kpi_monthly's new customers.
+-- A Dagster asset check of the model it guards (dagster-dbt reads meta.dagster.ref).
+{{ config(meta={'dagster': {'ref': {'name': 'cohort_retention_monthly'}}}) }}
 with
 
 period_zero as (

@@ -1,5 +1,7 @@
 -- The lines of every order add up to the order exactly: gmv, discount,
 -- net_sales and units (an order without lines must have zero GMV).
+-- A Dagster asset check of the model it guards (dagster-dbt reads meta.dagster.ref).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_order_items'}}}) }}
 with
 
 lines as (

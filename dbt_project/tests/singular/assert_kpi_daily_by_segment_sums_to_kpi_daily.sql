@@ -1,5 +1,7 @@
 -- Summed over segments, each day's counts equal kpi_daily's: orders with no
 -- session land in 'unknown' instead of vanishing.
+-- A Dagster asset check of the model it guards (dagster-dbt reads meta.dagster.ref).
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_daily_by_segment'}}}) }}
 {%- set measures = ['sessions', 'bounced_sessions', 'engaged_sessions', 'converted_sessions', 'cart_sessions',
                     'orders', 'units_sold', 'gmv', 'net_sales'] %}
 with

@@ -1,6 +1,8 @@
 -- The sum of kpi_daily.net_sales equals the non-cancelled fct_orders.net_sales
 -- (and likewise orders and GMV): no order is lost or counted twice on the way
 -- to the daily table. Returns a row when they differ.
+-- A Dagster asset check of the model it guards (dagster-dbt reads meta.dagster.ref).
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 with
 
 daily as (

@@ -1,5 +1,7 @@
 -- Every additive kpi_monthly measure equals the sum of its kpi_daily days.
 -- Returns the months and measures that differ.
+-- A Dagster asset check of the model it guards (dagster-dbt reads meta.dagster.ref).
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_monthly'}}}) }}
 {%- set measures = ['sessions', 'bounced_sessions', 'engaged_sessions', 'total_session_duration_seconds',
                     'converted_sessions', 'cart_sessions', 'abandoned_cart_sessions', 'checkout_sessions',
                     'abandoned_checkout_sessions', 'mobile_sessions', 'orders', 'units_sold', 'gmv', 'discounts', 'net_sales',

@@ -1,6 +1,8 @@
 -- Spend is neither lost nor doubled between the marketing tables and the KPI
 -- tables: marketing_daily's and cac_monthly's spend per month equal
 -- kpi_monthly's, and cac_monthly's new customers equal kpi_monthly's.
+-- A Dagster asset check of the model it guards (dagster-dbt reads meta.dagster.ref).
+{{ config(meta={'dagster': {'ref': {'name': 'marketing_daily'}}}) }}
 with
 
 daily as (

@@ -23,7 +23,7 @@
       a session crossing the window's edge), nothing else. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='message_id',
         on_schema_change='fail',

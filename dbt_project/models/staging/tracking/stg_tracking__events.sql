@@ -7,7 +7,7 @@
     Tag daily_partitioned: a Dagster asset with daily partitions. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='message_id',
         on_schema_change='fail',
