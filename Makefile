@@ -6,6 +6,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+SPARK_STAMP := $(VENV)/.spark-stamp
 DBT := $(BIN)/dbt --no-use-colors
 # Absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/.
 DBT_ARGS := --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)
@@ -19,7 +20,7 @@ ECOM_LANDING_DIR ?= data/landing
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_USE_COLORS := false
 
-.PHONY: help setup prepare demo run backfill query export-raw report dev test lint format docs clean bench
+.PHONY: help setup prepare demo run backfill query export-raw report dev test test-spark lint format docs clean bench
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -67,6 +68,14 @@ dev: prepare  ## Dagster UI (webserver + daemon) on http://127.0.0.1:3000
 
 test: prepare  ## the whole test suite
 	$(BIN)/pytest
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+test-spark: prepare $(SPARK_STAMP)  ## the dbt project on local Spark, every mart compared with DuckDB (Java 17)
+	@command -v java >/dev/null || { echo "test-spark needs Java 17: apt-get install openjdk-17-jre-headless" >&2; exit 1; }
+	$(BIN)/pytest -m spark tests/spark -s
 
 bench: prepare  ## benchmark report (BENCH_EVENTS, default 1000000) in data/bench/latest.md and .json
 	$(BIN)/python -m tests.benchmark.bench
