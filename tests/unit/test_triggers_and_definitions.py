@@ -31,6 +31,10 @@ def test_definitions_load_with_every_layer_checks_and_triggers() -> None:
     assert ("marts/kpi_daily", "assert_kpi_daily_net_sales_equals_fct_orders") in checks
     assert ("marts/attribution_credits", "assert_attribution_credits_sum_to_net_sales") in checks
     assert defs.resolve_sensor_def("landing_sensor").job_name == "full_pipeline"
+    # the Parquet export for Spark is its own job, not a cost of every pipeline run
+    export_nodes = {node.name for node in defs.resolve_job_def("export_raw").graph.nodes}
+    pipeline_nodes = {node.name for node in defs.resolve_job_def("full_pipeline").graph.nodes}
+    assert export_nodes == {"export__raw_parquet"} and not export_nodes & pipeline_nodes
     assert defs.resolve_schedule_def("daily_pipeline").job_name == "full_pipeline"
 
 
