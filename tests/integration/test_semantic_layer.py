@@ -51,9 +51,14 @@ def marts(run: PipelineRun, sql: str) -> list[tuple]:
 
 
 def close(mf_value: str, mart_value: object, tolerance: float) -> bool:
+    """Money (tolerance 0.005) to the cent in absolute terms; ratios (1e-9) relative or absolute."""
     if mart_value is None:
         return mf_value == ""
-    return mf_value != "" and math.isclose(float(mf_value), float(mart_value), rel_tol=tolerance, abs_tol=tolerance)
+    if mf_value == "":
+        return False
+    if tolerance >= 0.005:
+        return abs(float(mf_value) - float(mart_value)) <= tolerance
+    return math.isclose(float(mf_value), float(mart_value), rel_tol=tolerance, abs_tol=tolerance)
 
 
 def test_net_sales_and_conversion_rate_by_month_and_channel_group(generated_run: PipelineRun, tmp_path: Path) -> None:
