@@ -41,8 +41,10 @@ def export_raw(warehouse: Path, out_dir: Path, lock_wait_seconds: float = 0) -> 
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
             target = staging / "data.parquet"
-            con.execute(f"copy (select * from raw.{table}) to '{target}' (format parquet, compression zstd)")
-            counts[table] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+            # COPY answers with the rows it wrote: no second scan to count them
+            [(counts[table],)] = con.execute(
+                f"copy (select * from raw.{table}) to '{target}' (format parquet, compression zstd)"
+            ).fetchall()
             final = out_dir / table
             previous = out_dir / f".{table}.{os.getpid()}.old"
             if final.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ import yaml
 from orchestration.settings import DBT_PROJECT_DIR
 
 
+@functools.cache
 def reporting_timezone() -> str:
     """The dbt var reporting_timezone: a partition is a calendar day where the marts count days."""
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())

@@ -8,6 +8,7 @@ disk with no network. Every figure is read from the marts, never recomputed.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import os
@@ -59,38 +60,31 @@ def report_path(serving_db: Path) -> Path:
     return serving_db.parent / "report" / "index.html"
 
 
-def period_bounds(con: duckdb.DuckDBPyConnection) -> tuple[object, object, object] | None:
+def period_bounds(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date, dt.date] | None:
     """(first day of the previous period, first day of the current one, last day with data)."""
     last_day = con.execute("select max(date_day) from marts.kpi_daily").fetchone()[0]
     if last_day is None:
         return None
-    current_start = con.execute(f"select date '{last_day}' - {PERIOD_DAYS - 1}").fetchone()[0]
-    previous_start = con.execute(f"select date '{last_day}' - {2 * PERIOD_DAYS - 1}").fetchone()[0]
-    return previous_start, current_start, last_day
+    current_start = last_day - dt.timedelta(days=PERIOD_DAYS - 1)
+    return current_start - dt.timedelta(days=PERIOD_DAYS), current_start, last_day
+
+
+def current_period_rows(con: duckdb.DuckDBPyConnection, sql: str, bounds: tuple) -> list[tuple]:
+    """`sql` with its two placeholders bound to the current period's first and last day."""
+    _, current_start, last_day = bounds
+    return con.execute(sql, [current_start, last_day]).fetchall()
 
 
 def tiles(con: duckdb.DuckDBPyConnection, bounds: tuple) -> list[Tile]:
     previous_start, current_start, last_day = bounds
-    result = []
-    for key, label, expression, fmt in TILES:
-        current, previous = con.execute(
-            f"""
-            select
-                (select {expression} from marts.kpi_daily where date_day between ? and ?),
-                (select {expression} from marts.kpi_daily where date_day >= ? and date_day < ?)
-            """,
-            [current_start, last_day, previous_start, current_start],
-        ).fetchone()
-        result.append(
-            Tile(
-                key,
-                label,
-                None if current is None else float(current),
-                None if previous is None else float(previous),
-                fmt,
-            )
-        )
-    return result
+    expressions = ", ".join(expression for _, _, expression, _ in TILES)
+    sql = f"select {expressions} from marts.kpi_daily where date_day between ? and ?"
+    current = con.execute(sql, [current_start, last_day]).fetchone()
+    previous = con.execute(sql, [previous_start, current_start - dt.timedelta(days=1)]).fetchone()
+    return [
+        Tile(key, label, None if now is None else float(now), None if before is None else float(before), fmt)
+        for (key, label, _, fmt), now, before in zip(TILES, current, previous, strict=True)
+    ]
 
 
 def layout(fig: go.Figure, title: str) -> go.Figure:
@@ -134,15 +128,15 @@ def revenue_chart(con: duckdb.DuckDBPyConnection) -> go.Figure:
 
 
 def funnel_chart(con: duckdb.DuckDBPyConnection, bounds: tuple) -> go.Figure:
-    _, current_start, last_day = bounds
-    rows = con.execute(
+    rows = current_period_rows(
+        con,
         """
         select step_number, step_name, sum(sessions_reached)
         from marts.funnel_daily where session_date between ? and ?
         group by all order by 1
         """,
-        [current_start, last_day],
-    ).fetchall()
+        bounds,
+    )
     fig = go.Figure(
         go.Funnel(
             y=[f"{r[0]}. {r[1]}" for r in rows],
@@ -216,15 +210,15 @@ def campaign_chart(con: duckdb.DuckDBPyConnection) -> go.Figure:
 
 
 def split_chart(con: duckdb.DuckDBPyConnection, bounds: tuple) -> go.Figure:
-    _, current_start, last_day = bounds
-    rows = con.execute(
+    rows = current_period_rows(
+        con,
         """
         select device_category, platform, sum(sessions)
         from marts.kpi_daily_by_segment where date_day between ? and ?
         group by all having sum(sessions) > 0 order by 1, 2
         """,
-        [current_start, last_day],
-    ).fetchall()
+        bounds,
+    )
     fig = go.Figure()
     for platform in sorted({r[1] for r in rows}):
         fig.add_bar(

@@ -75,19 +75,15 @@ def run_pipeline(workdir: Path, landing: Path, command: tuple[str, ...] = ("run"
     )
 
 
-def dbt_build(
-    warehouse: Path,
-    target_path: Path,
-    dbt_vars: dict | None = None,
-    full_refresh: bool = False,
-    check: bool = True,
+def run_dbt(
+    args: list[str], target_path: Path, env: dict[str, str], check: bool = True, timeout: float = 900
 ) -> subprocess.CompletedProcess:
-    """`dbt build` on a warehouse that is already loaded, with its own target dir
-    (the shared manifest Dagster reads is left alone); asserts success when `check`."""
+    """One dbt command on this project with its own target dir (the shared manifest Dagster reads
+    is left alone) and `env` over the test process's environment; asserts success when `check`."""
     command = [
         str(BIN / "dbt"),
-        "build",
-        "--quiet",
+        "--no-use-colors",
+        *args,
         "--project-dir",
         str(REPO_ROOT / "dbt_project"),
         "--profiles-dir",
@@ -95,16 +91,28 @@ def dbt_build(
         "--target-path",
         str(target_path),
     ]
-    if full_refresh:
-        command.append("--full-refresh")
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
     result = subprocess.run(
-        command, cwd=REPO_ROOT, env=dict(os.environ, ECOM_WAREHOUSE=str(warehouse)), capture_output=True, text=True
+        command, cwd=REPO_ROOT, env=dict(os.environ, **env), capture_output=True, text=True, timeout=timeout
     )
     if check:
-        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     return result
+
+
+def dbt_build(
+    warehouse: Path,
+    target_path: Path,
+    dbt_vars: dict | None = None,
+    full_refresh: bool = False,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
+    """`dbt build` on a warehouse that is already loaded; asserts success when `check`."""
+    args = ["build", "--quiet"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    return run_dbt(args, target_path, {"ECOM_WAREHOUSE": str(warehouse)}, check=check)
 
 
 def generate_shop(out: Path, days: int, visitors: int, seed: int, end_date: str = "2026-10-31") -> None:

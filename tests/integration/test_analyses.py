@@ -7,14 +7,12 @@ read-only under the warehouse's name, as that target does.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import BIN, REPO_ROOT, PipelineRun
+from tests.conftest import REPO_ROOT, PipelineRun, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -23,33 +21,12 @@ ANALYSES = sorted(p.stem for p in (REPO_ROOT / "dbt_project" / "analyses").glob(
 
 def test_every_analysis_answers_from_the_serving_file(generated_run: PipelineRun, tmp_path: Path) -> None:
     assert len(ANALYSES) >= 5
-    env = dict(
-        os.environ,
-        ECOM_DBT_TARGET="serving",
-        ECOM_WAREHOUSE=str(generated_run.warehouse),
-        ECOM_SERVING_DB=str(generated_run.serving),
-    )
-    result = subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "compile",
-            "--quiet",
-            "--project-dir",
-            str(REPO_ROOT / "dbt_project"),
-            "--profiles-dir",
-            str(REPO_ROOT),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--select",
-            "path:analyses",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    env = {
+        "ECOM_DBT_TARGET": "serving",
+        "ECOM_WAREHOUSE": str(generated_run.warehouse),
+        "ECOM_SERVING_DB": str(generated_run.serving),
+    }
+    run_dbt(["compile", "--quiet", "--select", "path:analyses"], tmp_path / "target", env, timeout=300)
     compiled = {p.stem: p.read_text() for p in (tmp_path / "target").rglob("analyses/*.sql")}
     assert set(compiled) == set(ANALYSES)
 
@@ -84,27 +61,12 @@ def test_the_docs_site_is_one_offline_file_with_the_kpi_definitions_and_metrics(
     generated_run: PipelineRun, tmp_path: Path
 ) -> None:
     """`make docs`'s command: dbt's static docs site embeds the manifest and catalog in one page."""
-    result = subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "docs",
-            "generate",
-            "--static",
-            "--quiet",
-            "--project-dir",
-            str(REPO_ROOT / "dbt_project"),
-            "--profiles-dir",
-            str(REPO_ROOT),
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        cwd=REPO_ROOT,
-        env=dict(os.environ, ECOM_WAREHOUSE=str(generated_run.warehouse)),
-        capture_output=True,
-        text=True,
+    run_dbt(
+        ["docs", "generate", "--static", "--quiet"],
+        tmp_path / "target",
+        {"ECOM_WAREHOUSE": str(generated_run.warehouse)},
         timeout=300,
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     page = (tmp_path / "target" / "static_index.html").read_text()
     assert 'src="http' not in page and '<link href="http' not in page
     # a KPI doc block, rendered into the columns and metrics that reuse it

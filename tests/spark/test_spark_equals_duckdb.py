@@ -21,16 +21,14 @@ incremental_materialization.sql).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from orchestration.export_raw import export_raw
-from tests.conftest import BIN, REPO_ROOT, generate_shop, run_pipeline
+from tests.conftest import REPO_ROOT, generate_shop, run_dbt, run_pipeline
 from tests.spark.compare import compare_marts
 
 pytestmark = pytest.mark.spark
@@ -38,31 +36,16 @@ pytestmark = pytest.mark.spark
 
 def spark_build(workdir: Path, raw_parquet: Path, with_tests: bool) -> float:
     """`dbt build --target spark` into workdir/spark; returns its seconds."""
-    env = dict(
-        os.environ,
-        ECOM_DBT_TARGET="spark",
-        ECOM_RAW_PARQUET_DIR=str(raw_parquet),
-        ECOM_SPARK_DIR=str(workdir / "spark"),
+    env = {
+        "ECOM_DBT_TARGET": "spark",
+        "ECOM_RAW_PARQUET_DIR": str(raw_parquet),
+        "ECOM_SPARK_DIR": str(workdir / "spark"),
         # the warehouse's name only: dbt-spark never opens the DuckDB file
-        ECOM_WAREHOUSE=str(workdir / "warehouse.duckdb"),
-    )
+        "ECOM_WAREHOUSE": str(workdir / "warehouse.duckdb"),
+    }
     excluded = ["unit_test"] if with_tests else ["unit_test", "test"]
-    command = [
-        str(BIN / "dbt"),
-        "--no-use-colors",
-        "build",
-        "--project-dir",
-        str(REPO_ROOT / "dbt_project"),
-        "--profiles-dir",
-        str(REPO_ROOT),
-        "--target-path",
-        str(workdir / "spark_target"),
-        "--exclude-resource-type",
-        *excluded,
-    ]
     started = time.monotonic()
-    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    run_dbt(["build", "--exclude-resource-type", *excluded], workdir / "spark_target", env)
     return time.monotonic() - started
 
 
