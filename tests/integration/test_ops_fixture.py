@@ -58,7 +58,7 @@ def test_order_cycle_time(may: dict) -> None:
 
 def test_stockouts_and_inventory_turnover(may: dict) -> None:
     # product-days: P1 and P2 on 05-01 and 05-31 = 4; P1 is out on 05-31: 1 / 4
-    assert may["stockout_rate"] == pytest.approx(0.25)
+    assert (may["stockout_product_days"], may["product_days"], may["stockout_rate"]) == (1, 4, pytest.approx(0.25))
     # COGS: P1 3 units x 4.00 + P2 1 x 10.00 = 22.00
     # inventory value: 05-01 10 x 4 + 5 x 10 = 90; 05-31 0 + 50 = 50; average 70
     assert may["cogs"] == Decimal("22.00")
@@ -73,6 +73,7 @@ def test_satisfaction(may: dict) -> None:
     assert (may["reviews"], may["avg_rating"], may["review_rate"]) == (2, 4.5, pytest.approx(2 / 3))
     # scores 10, 9 (promoters), 7 (passive), 3 (detractor): (2 - 1) / 4 x 100 = 25
     assert (may["nps_responses"], may["nps"]) == (4, pytest.approx(25.0))
+    assert (may["nps_promoters"], may["nps_detractors"]) == (2, 1)
 
 
 def test_app_and_consent(may: dict) -> None:
