@@ -10,3 +10,8 @@
 {% macro duckdb__to_reporting_date(utc_timestamp) -%}
     cast(timezone('{{ var("reporting_timezone") }}', {{ utc_timestamp }} at time zone 'UTC') as date)
 {%- endmacro %}
+
+{% macro spark__to_reporting_date(utc_timestamp) -%}
+    {#- from_utc_timestamp gives the wall-clock time in the zone (the session zone is UTC) -#}
+    to_date(from_utc_timestamp({{ utc_timestamp }}, '{{ var("reporting_timezone") }}'))
+{%- endmacro %}

@@ -8,33 +8,39 @@ compared table by table (tests/spark/compare.py: counts exact, money to the
 cent, ratios to 1e-9).
 
 - The hand-made fixture (tests/fixtures/tiny_shop: late events, identity
-  stitching, bots, refunds, FX) is built with every dbt test on Spark too.
-- A small generated shop is loaded on DuckDB in two stages, so its marts come
-  from the incremental models, while Spark builds them whole: equal marts show
-  the incremental = full-refresh invariant across the engines. Only models
-  (no tests) on Spark here, to keep the suite under 10 minutes on 2 cores.
+  stitching, bots, refunds, FX) is built on both engines with
+  reporting_timezone Asia/Tokyo (so calendar dates go through each engine's
+  time zone macro) and every dbt test also runs on Spark.
+- A small generated shop is loaded in two stages, and Spark builds after each:
+  its second build is incremental (insert_overwrite of whole day partitions,
+  macros/rows_to_write.sql). Its marts must equal a DuckDB full refresh of
+  the same loads: the incremental = full-refresh invariant on Spark. Only
+  models (no tests) on Spark here, to keep the suite under 10 minutes on 2
+  cores.
 
-dbt unit tests run on DuckDB only: their fixtures give `this` as DuckDB SQL
-and the incremental branch they test does not exist on Spark (macros/
-incremental_materialization.sql).
+dbt unit tests run on DuckDB only: their fixtures give `this` as DuckDB SQL.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.export_raw import export_raw
-from tests.conftest import REPO_ROOT, generate_shop, run_dbt, run_pipeline
+from tests.conftest import REPO_ROOT, dbt_build, generate_shop, run_dbt, run_pipeline
 from tests.spark.compare import compare_marts
 
 pytestmark = pytest.mark.spark
 
+TOKYO = {"reporting_timezone": "Asia/Tokyo"}
 
-def spark_build(workdir: Path, raw_parquet: Path, with_tests: bool) -> float:
+
+def spark_build(workdir: Path, raw_parquet: Path, with_tests: bool, dbt_vars: dict | None = None) -> float:
     """`dbt build --target spark` into workdir/spark; returns its seconds."""
     env = {
         "ECOM_DBT_TARGET": "spark",
@@ -44,8 +50,11 @@ def spark_build(workdir: Path, raw_parquet: Path, with_tests: bool) -> float:
         "ECOM_WAREHOUSE": str(workdir / "warehouse.duckdb"),
     }
     excluded = ["unit_test"] if with_tests else ["unit_test", "test"]
+    args = ["build", "--exclude-resource-type", *excluded]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
     started = time.monotonic()
-    run_dbt(["build", "--exclude-resource-type", *excluded], workdir / "spark_target", env)
+    run_dbt(args, workdir / "spark_target", env)
     return time.monotonic() - started
 
 
@@ -60,13 +69,16 @@ def test_the_hand_made_fixture_gives_the_same_marts_on_spark(tmp_path: Path) -> 
     shutil.copytree(REPO_ROOT / "tests" / "fixtures" / "tiny_shop", landing, ignore=shutil.ignore_patterns("README.md"))
     run = run_pipeline(tmp_path, landing)
     assert run.result.returncode == 0, run.result.stderr[-5000:]
+    tokyo = tmp_path / "tokyo.duckdb"
+    shutil.copy(run.warehouse, tokyo)
+    dbt_build(tokyo, tmp_path / "duckdb_target", dbt_vars=TOKYO, full_refresh=True)
     export_raw(run.warehouse, tmp_path / "raw_parquet")
-    seconds = spark_build(tmp_path, tmp_path / "raw_parquet", with_tests=True)
+    seconds = spark_build(tmp_path, tmp_path / "raw_parquet", with_tests=True, dbt_vars=TOKYO)
     print(f"Spark build with tests: {seconds:.1f} s")
-    assert_marts_equal(run.serving, tmp_path / "spark")
+    assert_marts_equal(tokyo, tmp_path / "spark")
 
 
-def test_a_generated_shop_loaded_incrementally_gives_the_same_marts_on_spark(tmp_path: Path) -> None:
+def test_a_generated_shop_built_incrementally_on_spark_equals_a_full_refresh(tmp_path: Path) -> None:
     source = tmp_path / "generated"
     generate_shop(source, days=21, visitors=2000, seed=7)
     landing = tmp_path / "landing"
@@ -74,7 +86,7 @@ def test_a_generated_shop_loaded_incrementally_gives_the_same_marts_on_spark(tmp
     # first stage: the first two weeks of dated files (and every undated export); then the rest
     cut = "2026-10-25"
     first = [p for p in files if not p.parent.name.startswith("date=") or p.parent.name < f"date={cut}"]
-    for stage in (first, files):
+    for number, stage in enumerate((first, files), start=1):
         for path in stage:
             target = landing / path.relative_to(source)
             if not target.exists():
@@ -82,7 +94,21 @@ def test_a_generated_shop_loaded_incrementally_gives_the_same_marts_on_spark(tmp
                 shutil.copy2(path, target)
         run = run_pipeline(tmp_path, landing)
         assert run.result.returncode == 0, run.result.stderr[-5000:]
-    export_raw(run.warehouse, tmp_path / "raw_parquet")
-    seconds = spark_build(tmp_path, tmp_path / "raw_parquet", with_tests=False)
-    print(f"Spark build, models only: {seconds:.1f} s")
-    assert_marts_equal(run.serving, tmp_path / "spark")
+        export_raw(run.warehouse, tmp_path / "raw_parquet")
+        seconds = spark_build(tmp_path, tmp_path / "raw_parquet", with_tests=False)
+        print(f"Spark build {number}, models only: {seconds:.1f} s")
+
+    spark_marts = tmp_path / "spark" / "warehouse" / "marts.db"
+    # the second Spark build was incremental: day partitions, and rows of both builds side by side
+    assert (spark_marts / "fct_events" / "event_date=2026-10-11").is_dir()
+    assert (spark_marts / "fct_sessions" / "session_date=2026-10-11").is_dir()
+    with duckdb.connect() as con:
+        [(builds,)] = con.execute(
+            f"select count(distinct sessionized_at) from read_parquet('{spark_marts}/fct_events/**/*.parquet')"
+        ).fetchall()
+    assert builds == 2
+
+    full_refresh = tmp_path / "full_refresh.duckdb"
+    shutil.copy(run.warehouse, full_refresh)
+    run_dbt(["run", "--quiet", "--full-refresh"], tmp_path / "duckdb_target", {"ECOM_WAREHOUSE": str(full_refresh)})
+    assert_marts_equal(full_refresh, tmp_path / "spark")

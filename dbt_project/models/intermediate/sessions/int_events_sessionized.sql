@@ -23,9 +23,10 @@
       a session crossing the window's edge), nothing else. -#}
 {{
     config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        materialized='incremental',
+        incremental_strategy=incremental_strategy_for_target(),
         unique_key='message_id',
+        partition_by=partition_by_for_target('event_date'),
         on_schema_change='fail',
         tags=['daily_partitioned'],
     )
@@ -33,6 +34,9 @@
 
 {%- set timeout = var('session_timeout_minutes') -%}
 {%- set beginning_of_time = "cast('1900-01-01 00:00:00' as timestamp)" -%}
+{#- DuckDB re-sessionizes only the persons new events touch; Spark every event (macro scoped_resessionization) -#}
+{%- set scoped = is_incremental() and scoped_resessionization() -%}
+{%- set run_started_at_timestamp = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
 
 with
 
@@ -61,7 +65,7 @@ identities as (
 
 ),
 
-{% if is_incremental() %}
+{% if scoped %}
 
 stored as (
 
@@ -344,6 +348,17 @@ in_scope as (
 
 {% endif %}
 
+{% if is_incremental() and not scoped %}
+
+-- the rows as stored, to keep the sessionized_at of rows that come out the same
+stored as (
+
+    select * from {{ this }}
+
+),
+
+{% endif %}
+
 client_events as (
 
     select
@@ -385,14 +400,14 @@ numbered as (
     select
         flagged.*,
         cast(
-            {% if is_incremental() %}coalesce(visitor_offsets.sessions_before, 0) + {% endif %}sum(flagged.is_session_start) over (
+            {% if scoped %}coalesce(visitor_offsets.sessions_before, 0) + {% endif %}sum(flagged.is_session_start) over (
                 partition by flagged.anonymous_id
                 order by flagged.event_at, flagged.message_id
                 rows between unbounded preceding and current row
             ) as {{ dbt.type_bigint() }}
         ) as session_number
     from flagged
-    {% if is_incremental() %}
+    {% if scoped %}
     left join visitor_offsets
         on visitor_offsets.anonymous_id = flagged.anonymous_id
     {% endif %}
@@ -433,7 +448,7 @@ server_events as (
 candidate_client_events as (
 
     select * from client_sessionized
-    {% if is_incremental() %}
+    {% if scoped %}
     union all
     select * from kept_client_events
     {% endif %}
@@ -504,7 +519,7 @@ session_events as (
     from sessionized
     where session_id is not null
 
-    {% if is_incremental() %}
+    {% if scoped %}
     union all
 
     select
@@ -554,13 +569,15 @@ all_rows as (
 
 ),
 
-final as (
+recomputed as (
 
     select
         all_rows.message_id,
         -- for a joined server-side event: the anonymous id of its session
         all_rows.anonymous_id,
         all_rows.event_at,
+        -- the day partition on Spark (insert_overwrite replaces whole days)
+        {{ to_reporting_date('all_rows.event_at') }} as event_date,
         all_rows.session_number,
         all_rows.session_id,
         all_rows.person_id,
@@ -569,13 +586,41 @@ final as (
         next_events.next_event_at,
         in_scope.load_id,
         -- when this row was (re)computed: the marts downstream pick up every row newer than theirs
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as sessionized_at
+        {% if is_incremental() and not scoped -%}
+        case
+            when stored.message_id is not null
+             and stored.anonymous_id is not distinct from all_rows.anonymous_id
+             and stored.event_at = all_rows.event_at
+             and stored.session_number is not distinct from all_rows.session_number
+             and stored.session_id is not distinct from all_rows.session_id
+             and stored.person_id is not distinct from all_rows.person_id
+             and stored.is_server_side = all_rows.is_server_side
+             and stored.is_beyond_lateness = in_scope.is_beyond_lateness
+             and stored.next_event_at is not distinct from next_events.next_event_at
+             and stored.load_id = in_scope.load_id
+             and not {{ in_backfill_window('all_rows.event_at') }}
+                then stored.sessionized_at
+            else {{ run_started_at_timestamp }}
+        end as sessionized_at
+        {%- else -%}
+        {{ run_started_at_timestamp }} as sessionized_at
+        {%- endif %}
     from all_rows
     inner join in_scope
         on in_scope.message_id = all_rows.message_id
     left join next_events
         on next_events.message_id = all_rows.message_id
         and next_events.is_recomputed
+    {% if is_incremental() and not scoped -%}
+    left join stored
+        on stored.message_id = all_rows.message_id
+    {%- endif %}
+
+),
+
+final as (
+
+    {{ rows_to_write('recomputed') }}
 
 )
 

@@ -1,8 +1,9 @@
 {{
     config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        materialized='incremental',
+        incremental_strategy=incremental_strategy_for_target(),
         unique_key='message_id',
+        partition_by=partition_by_for_target('event_date'),
         on_schema_change='fail',
         tags=['daily_partitioned'],
     )
@@ -26,7 +27,7 @@ events as (
 
 ),
 
-final as (
+recomputed as (
 
     select
         events.message_id,
@@ -61,6 +62,12 @@ final as (
     from sessionized
     inner join events
         on events.message_id = sessionized.message_id
+
+),
+
+final as (
+
+    {{ rows_to_write('recomputed') }}
 
 )
 

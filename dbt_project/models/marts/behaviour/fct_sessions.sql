@@ -1,8 +1,9 @@
 {{
     config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        materialized='incremental',
+        incremental_strategy=incremental_strategy_for_target(),
         unique_key='anonymous_id',
+        partition_by=partition_by_for_target('session_date'),
         on_schema_change='fail',
         tags=['daily_partitioned'],
     )
@@ -186,7 +187,7 @@ bot_sessions as (
 
 ),
 
-final as (
+recomputed as (
 
     select
         aggregated.session_id,
@@ -245,6 +246,12 @@ final as (
         and channel_matches.medium = attributed.medium
     left join bot_sessions
         on bot_sessions.session_id = aggregated.session_id
+
+),
+
+final as (
+
+    {{ rows_to_write('recomputed') }}
 
 )
 

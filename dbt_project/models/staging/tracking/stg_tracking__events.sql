@@ -7,9 +7,10 @@
     Tag daily_partitioned: a Dagster asset with daily partitions. -#}
 {{
     config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        materialized='incremental',
+        incremental_strategy=incremental_strategy_for_target(),
         unique_key='message_id',
+        partition_by=partition_by_for_target('event_date'),
         on_schema_change='fail',
         tags=['daily_partitioned'],
     )
@@ -100,7 +101,7 @@ extracted as (
 
 ),
 
-final as (
+recomputed as (
 
     select
         message_id,
@@ -108,6 +109,8 @@ final as (
         -- page and screen calls have no event name: name them for funnels and counts
         coalesce(event, case when type in ('page', 'screen') then 'Page Viewed' end, type) as event_name,
         event_at,
+        -- the day partition on Spark (insert_overwrite replaces whole days)
+        {{ to_reporting_date('event_at') }} as event_date,
         received_at,
         anonymous_id,
         user_id,
@@ -142,6 +145,12 @@ final as (
         -- the newest load with any copy of this message: the incremental watermark
         last_load_id
     from extracted
+
+),
+
+final as (
+
+    {{ rows_to_write('recomputed') }}
 
 )
 
