@@ -24,7 +24,7 @@ RATIO_TOLERANCE = 1e-9
 def spark_relation(spark_warehouse: Path, table: str) -> str | None:
     folder = spark_warehouse / "marts.db" / table
     files = [p for p in folder.rglob("*.parquet")] if folder.exists() else []
-    # a partitioned table keeps its partition column in the folder names (event_date=2026-10-11/)
+    # a partitioned table keeps its partition column in the folder names (key_bucket=3/)
     return f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)" if files else None
 
 

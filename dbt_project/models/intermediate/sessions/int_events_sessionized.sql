@@ -2,7 +2,9 @@
     (windows over full-width rows measured ~5x slower, 2.6x the memory).
 
     Incremental (delete+insert by message_id), equal to a full refresh
-    (tests/integration/test_incremental_equals_full_refresh.py):
+    (tests/integration/test_incremental_equals_full_refresh.py). This is the
+    DuckDB run; Spark re-sessionizes every event instead (macro
+    scoped_resessionization) and writes key buckets (macro rows_to_write):
     - a touched person is the person of any event loaded since the last run
       (as stitched now, and where a redelivered copy used to be);
     - for each of that person's visitors the run starts at the first stored
@@ -26,7 +28,7 @@
         materialized='incremental',
         incremental_strategy=incremental_strategy_for_target(),
         unique_key='message_id',
-        partition_by=partition_by_for_target('event_date'),
+        partition_by=key_bucket_partition_by(),
         on_schema_change='fail',
         tags=['daily_partitioned'],
     )
@@ -576,8 +578,6 @@ recomputed as (
         -- for a joined server-side event: the anonymous id of its session
         all_rows.anonymous_id,
         all_rows.event_at,
-        -- the day partition on Spark (insert_overwrite replaces whole days)
-        {{ to_reporting_date('all_rows.event_at') }} as event_date,
         all_rows.session_number,
         all_rows.session_id,
         all_rows.person_id,
@@ -605,6 +605,7 @@ recomputed as (
         {%- else -%}
         {{ run_started_at_timestamp }} as sessionized_at
         {%- endif %}
+        {{- key_bucket_column('all_rows.message_id') }}
     from all_rows
     inner join in_scope
         on in_scope.message_id = all_rows.message_id

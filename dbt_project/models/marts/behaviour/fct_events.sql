@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy=incremental_strategy_for_target(),
         unique_key='message_id',
-        partition_by=partition_by_for_target('event_date'),
+        partition_by=key_bucket_partition_by(),
         on_schema_change='fail',
         tags=['daily_partitioned'],
     )
@@ -59,6 +59,7 @@ recomputed as (
         events.currency,
         {{ seconds_between('events.event_at', 'sessionized.next_event_at') }} as seconds_to_next_event,
         sessionized.sessionized_at
+        {{- key_bucket_column('events.message_id') }}
     from sessionized
     inner join events
         on events.message_id = sessionized.message_id

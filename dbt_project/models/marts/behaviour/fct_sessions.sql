@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy=incremental_strategy_for_target(),
         unique_key='anonymous_id',
-        partition_by=partition_by_for_target('session_date'),
+        partition_by=key_bucket_partition_by(),
         on_schema_change='fail',
         tags=['daily_partitioned'],
     )
@@ -232,6 +232,7 @@ recomputed as (
         funnel.funnel_step_reached,
         bot_sessions.session_id is not null as is_bot,
         aggregated.sessionized_at
+        {{- key_bucket_column('first_events.anonymous_id') }}
     from aggregated
     inner join first_events
         on first_events.session_id = aggregated.session_id

@@ -1,6 +1,7 @@
 {#- Materialized, not a view: four models read it, and each read of a view
     would parse every message again. Incremental (delete+insert by
-    message_id): a run re-stages only the messageIds with a copy in a load
+    message_id on DuckDB; on Spark insert_overwrite of key buckets, macros
+    rows_to_write and key_bucket_partitions): a run re-stages only the messageIds with a copy in a load
     newer than this table's newest, ranking all their copies again, so a late
     copy received earlier still wins, as in a full refresh; a backfill (vars
     ecom__backfill_start/_end) also re-stages every message in its window.
@@ -10,7 +11,7 @@
         materialized='incremental',
         incremental_strategy=incremental_strategy_for_target(),
         unique_key='message_id',
-        partition_by=partition_by_for_target('event_date'),
+        partition_by=key_bucket_partition_by(),
         on_schema_change='fail',
         tags=['daily_partitioned'],
     )
@@ -109,8 +110,6 @@ recomputed as (
         -- page and screen calls have no event name: name them for funnels and counts
         coalesce(event, case when type in ('page', 'screen') then 'Page Viewed' end, type) as event_name,
         event_at,
-        -- the day partition on Spark (insert_overwrite replaces whole days)
-        {{ to_reporting_date('event_at') }} as event_date,
         received_at,
         anonymous_id,
         user_id,
@@ -144,6 +143,7 @@ recomputed as (
         _load_id as load_id,
         -- the newest load with any copy of this message: the incremental watermark
         last_load_id
+        {{- key_bucket_column('message_id') }}
     from extracted
 
 ),

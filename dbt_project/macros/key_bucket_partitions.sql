@@ -1,0 +1,41 @@
+{#- Spark partitions of the event-driven incremental models: a hash bucket of
+    the model's unique key (var ecom__spark_key_buckets buckets), stored in
+    the column key_bucket, which exists on Spark only.
+
+    Why not days: insert_overwrite with dynamic partitions replaces only the
+    partitions its select writes rows into. When a key's row moves to another
+    partition (a late event merges a visitor's session of yesterday into one
+    of the day before; a redelivered copy with another timestamp wins) and it
+    was the only row left in its old partition, that partition would not be
+    overwritten and the old row would stay beside the new one. A key always
+    hashes to the same bucket, so its old and new rows share a partition and
+    every partition a run touches receives at least its recomputed rows.
+
+    key_bucket_column(key): the column's SQL, to append as the last column of
+    the model's select (Spark stores partition columns last; macro
+    rows_to_write unions by position). Empty on DuckDB.
+    key_bucket_partition_by(): the partition_by config: none on DuckDB, whose
+    tables have no partitions (dbt-duckdb would warn and ignore them). -#}
+{% macro key_bucket_column(key) %}
+    {{ return(adapter.dispatch('key_bucket_column', 'ecom_analytics')(key)) }}
+{% endmacro %}
+
+{% macro default__key_bucket_column(key) %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro spark__key_bucket_column(key) %}
+    {{ return(",\n        pmod(hash(" ~ key ~ "), " ~ var('ecom__spark_key_buckets') ~ ") as key_bucket") }}
+{% endmacro %}
+
+{% macro key_bucket_partition_by() %}
+    {{ return(adapter.dispatch('key_bucket_partition_by', 'ecom_analytics')()) }}
+{% endmacro %}
+
+{% macro default__key_bucket_partition_by() %}
+    {{ return(none) }}
+{% endmacro %}
+
+{% macro spark__key_bucket_partition_by() %}
+    {{ return(['key_bucket']) }}
+{% endmacro %}
