@@ -4,9 +4,11 @@
     - DuckDB: delete+insert (the rows of every recomputed key are deleted,
       then the recomputed rows inserted);
     - Spark without Delta or Iceberg (their jars cannot be installed here) has
-      no delete or merge: insert_overwrite with dynamic partition overwrite,
-      and the model's select returns whole partitions (macro rows_to_write),
-      so replacing those partitions is the same delete+insert by key. -#}
+      no delete or merge: insert_overwrite with dynamic partition overwrite
+      on hash buckets of the key (macro key_bucket_partitions), and the
+      model's select returns whole buckets (macro rows_to_write); a key's
+      rows never leave its bucket, so replacing the buckets is the same
+      delete+insert by key. -#}
 {% macro incremental_strategy_for_target() %}
     {{ return(adapter.dispatch('incremental_strategy_for_target', 'ecom_analytics')()) }}
 {% endmacro %}

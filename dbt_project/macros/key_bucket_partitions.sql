@@ -15,7 +15,11 @@
     the model's select (Spark stores partition columns last; macro
     rows_to_write unions by position). Empty on DuckDB.
     key_bucket_partition_by(): the partition_by config: none on DuckDB, whose
-    tables have no partitions (dbt-duckdb would warn and ignore them). -#}
+    tables have no partitions (dbt-duckdb would warn and ignore them).
+    key_bucket_tblproperties(): the tblproperties config: the bucket count a
+    Spark table was created with (ecom.key_buckets), which macro
+    rows_to_write checks, because a key hashed with another count lands in
+    another bucket and the stale-row problem above would come back. -#}
 {% macro key_bucket_column(key) %}
     {{ return(adapter.dispatch('key_bucket_column', 'ecom_analytics')(key)) }}
 {% endmacro %}
@@ -38,4 +42,16 @@
 
 {% macro spark__key_bucket_partition_by() %}
     {{ return(['key_bucket']) }}
+{% endmacro %}
+
+{% macro key_bucket_tblproperties() %}
+    {{ return(adapter.dispatch('key_bucket_tblproperties', 'ecom_analytics')()) }}
+{% endmacro %}
+
+{% macro default__key_bucket_tblproperties() %}
+    {{ return(none) }}
+{% endmacro %}
+
+{% macro spark__key_bucket_tblproperties() %}
+    {{ return({'ecom.key_buckets': var('ecom__spark_key_buckets') | string}) }}
 {% endmacro %}

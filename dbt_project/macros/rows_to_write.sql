@@ -11,10 +11,13 @@
     it overwrites: dynamic overwrite stages the new files and swaps them in
     at commit.
 
-    The two branches are unioned by position (select *), so a model whose
-    columns changed stops with Spark's union error instead of writing a
-    silent mix (run it once with --full-refresh). Reads unique_key and
-    partition_by from the model's config. -#}
+    Guards, because dbt's schema check cannot see through this select: the
+    columns are matched by name (a reordered model is harmless); a column the
+    model dropped fails as unresolved, and one it added fails the union (the
+    `* except` of the table's columns is empty unless the model has more),
+    until a --full-refresh. A table created with another bucket count
+    (tblproperties ecom.key_buckets) stops the run with a message. Reads
+    unique_key and partition_by from the model's config. -#}
 {% macro rows_to_write(recomputed) %}
     {{ return(adapter.dispatch('rows_to_write', 'ecom_analytics')(recomputed)) }}
 {% endmacro %}
@@ -34,11 +37,32 @@
             "rows_to_write needs one unique_key column and partition_by key_bucket_partition_by(); " ~ this
             ~ " has unique_key " ~ unique_key ~ " and partition_by " ~ partition_by) }}
     {%- endif -%}
-    select * from {{ recomputed }}
+    {%- set buckets = var('ecom__spark_key_buckets') | string -%}
+    {%- if execute -%}
+        {%- set stored_buckets = run_query(
+            "show tblproperties " ~ this ~ " ('ecom.key_buckets')").columns[1].values()[0] | string -%}
+        {%- if stored_buckets != buckets -%}
+            {{ exceptions.raise_compiler_error(
+                this ~ " was built with key buckets '" ~ stored_buckets ~ "', var ecom__spark_key_buckets is "
+                ~ buckets ~ ": its keys would land in other buckets and leave their old rows behind. "
+                ~ "Rebuild it with --full-refresh, or set the var back.") }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    select
+        {% for column in columns -%}
+        recomputed.{{ column }},
+        {% endfor -%}
+        -- a column the table lacks (none, unless the model changed) fails the union
+        recomputed.* except ({{ columns | join(', ') }})
+    from {{ recomputed }} as recomputed
 
     union all
 
-    select stored.*
+    select
+        {% for column in columns -%}
+        stored.{{ column }}{{ ',' if not loop.last }}
+        {% endfor -%}
     from {{ this }} as stored
     left semi join {{ recomputed }} as touched_buckets
         on touched_buckets.key_bucket = stored.key_bucket

@@ -5,8 +5,8 @@
     optimizer inlines every reference to a CTE: the scoped recompute's ~30
     CTEs, several read two or three times, expand to a plan of 22 MB that
     took 80 s to plan on the 21-day test shop, and ran a 4 GB driver out of
-    heap once the select also returned whole partitions (measured with
-    Spark 4.3). The Spark run keeps the sessionized_at of every row that came
+    heap once the select also returned whole (day) partitions (measured
+    with Spark 4.3). The Spark run keeps the sessionized_at of every row that came
     out the same (outside a backfill window), so fct_events and fct_sessions
     downstream still recompute only what changed. -#}
 {% macro scoped_resessionization() %}

@@ -14,7 +14,8 @@ cent, ratios to 1e-9).
 - A small generated shop is loaded in two stages, and Spark builds after each:
   its second build is incremental (insert_overwrite of whole key buckets,
   macros/rows_to_write.sql). Its marts must equal a DuckDB full refresh of
-  the same loads: the incremental = full-refresh invariant on Spark. Only
+  the same loads: the incremental = full-refresh invariant on Spark. A
+  changed bucket count then stops a run with a message. Only
   models (no tests) on Spark here, to keep the suite under 10 minutes on 2
   cores.
 
@@ -40,15 +41,19 @@ pytestmark = pytest.mark.spark
 TOKYO = {"reporting_timezone": "Asia/Tokyo"}
 
 
-def spark_build(workdir: Path, raw_parquet: Path, with_tests: bool, dbt_vars: dict | None = None) -> float:
-    """`dbt build --target spark` into workdir/spark; returns its seconds."""
-    env = {
+def spark_env(workdir: Path, raw_parquet: Path) -> dict[str, str]:
+    return {
         "ECOM_DBT_TARGET": "spark",
         "ECOM_RAW_PARQUET_DIR": str(raw_parquet),
         "ECOM_SPARK_DIR": str(workdir / "spark"),
         # the warehouse's name only: dbt-spark never opens the DuckDB file
         "ECOM_WAREHOUSE": str(workdir / "warehouse.duckdb"),
     }
+
+
+def spark_build(workdir: Path, raw_parquet: Path, with_tests: bool, dbt_vars: dict | None = None) -> float:
+    """`dbt build --target spark` into workdir/spark; returns its seconds."""
+    env = spark_env(workdir, raw_parquet)
     excluded = ["unit_test"] if with_tests else ["unit_test", "test"]
     args = ["build", "--exclude-resource-type", *excluded]
     if dbt_vars:
@@ -104,7 +109,7 @@ def test_a_generated_shop_built_incrementally_on_spark_equals_a_full_refresh(tmp
     assert_marts_equal(full_refresh, tmp_path / "spark")
 
     spark_marts = tmp_path / "spark" / "warehouse" / "marts.db"
-    # the second Spark build was incremental: key-bucket partitions, and rows of both builds side by side
+    # the tables are partitioned by key bucket, and the second build was incremental: rows of both builds
     assert len(list((spark_marts / "fct_events").glob("key_bucket=*"))) == 16
     assert len(list((spark_marts / "fct_sessions").glob("key_bucket=*"))) == 16
     with duckdb.connect() as con:
@@ -112,3 +117,13 @@ def test_a_generated_shop_built_incrementally_on_spark_equals_a_full_refresh(tmp
             f"select count(distinct sessionized_at) from read_parquet('{spark_marts}/fct_events/**/*.parquet')"
         ).fetchall()
     assert builds == 2
+
+    # another bucket count would hash keys into other buckets: the run stops before writing
+    changed = run_dbt(
+        ["run", "--select", "fct_sessions", "--vars", json.dumps({"ecom__spark_key_buckets": 8})],
+        tmp_path / "spark_target",
+        spark_env(tmp_path, tmp_path / "raw_parquet"),
+        check=False,
+    )
+    assert changed.returncode != 0
+    assert "was built with key buckets '16', var ecom__spark_key_buckets is 8" in changed.stdout

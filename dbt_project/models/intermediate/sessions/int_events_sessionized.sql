@@ -29,6 +29,7 @@
         incremental_strategy=incremental_strategy_for_target(),
         unique_key='message_id',
         partition_by=key_bucket_partition_by(),
+        tblproperties=key_bucket_tblproperties(),
         on_schema_change='fail',
         tags=['daily_partitioned'],
     )
