@@ -11,47 +11,39 @@
     hashes to the same bucket, so its old and new rows share a partition and
     every partition a run touches receives at least its recomputed rows.
 
+    key_buckets(): the one engine switch: the bucket count on Spark, none on
+    DuckDB, whose tables have no partitions (dbt-duckdb would warn and ignore
+    them). The three macros below follow from it:
     key_bucket_column(key): the column's SQL, to append as the last column of
-    the model's select (Spark stores partition columns last; macro
-    rows_to_write unions by position). Empty on DuckDB.
-    key_bucket_partition_by(): the partition_by config: none on DuckDB, whose
-    tables have no partitions (dbt-duckdb would warn and ignore them).
+    the model's select (Spark stores partition columns last). Empty on DuckDB.
+    key_bucket_partition_by(): the partition_by config.
     key_bucket_tblproperties(): the tblproperties config: the bucket count a
     Spark table was created with (ecom.key_buckets), which macro
     rows_to_write checks, because a key hashed with another count lands in
     another bucket and the stale-row problem above would come back. -#}
+{% macro key_buckets() %}
+    {{ return(adapter.dispatch('key_buckets', 'ecom_analytics')()) }}
+{% endmacro %}
+
+{% macro default__key_buckets() %}
+    {{ return(none) }}
+{% endmacro %}
+
+{% macro spark__key_buckets() %}
+    {{ return(var('ecom__spark_key_buckets')) }}
+{% endmacro %}
+
 {% macro key_bucket_column(key) %}
-    {{ return(adapter.dispatch('key_bucket_column', 'ecom_analytics')(key)) }}
-{% endmacro %}
-
-{% macro default__key_bucket_column(key) %}
-    {{ return('') }}
-{% endmacro %}
-
-{% macro spark__key_bucket_column(key) %}
-    {{ return(",\n        pmod(hash(" ~ key ~ "), " ~ var('ecom__spark_key_buckets') ~ ") as key_bucket") }}
+    {%- if key_buckets() is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return(",\n        pmod(hash(" ~ key ~ "), " ~ key_buckets() ~ ") as key_bucket") }}
 {% endmacro %}
 
 {% macro key_bucket_partition_by() %}
-    {{ return(adapter.dispatch('key_bucket_partition_by', 'ecom_analytics')()) }}
-{% endmacro %}
-
-{% macro default__key_bucket_partition_by() %}
-    {{ return(none) }}
-{% endmacro %}
-
-{% macro spark__key_bucket_partition_by() %}
-    {{ return(['key_bucket']) }}
+    {{ return(none if key_buckets() is none else ['key_bucket']) }}
 {% endmacro %}
 
 {% macro key_bucket_tblproperties() %}
-    {{ return(adapter.dispatch('key_bucket_tblproperties', 'ecom_analytics')()) }}
-{% endmacro %}
-
-{% macro default__key_bucket_tblproperties() %}
-    {{ return(none) }}
-{% endmacro %}
-
-{% macro spark__key_bucket_tblproperties() %}
-    {{ return({'ecom.key_buckets': var('ecom__spark_key_buckets') | string}) }}
+    {{ return(none if key_buckets() is none else {'ecom.key_buckets': key_buckets() | string}) }}
 {% endmacro %}

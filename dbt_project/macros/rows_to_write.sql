@@ -37,7 +37,7 @@
             "rows_to_write needs one unique_key column and partition_by key_bucket_partition_by(); " ~ this
             ~ " has unique_key " ~ unique_key ~ " and partition_by " ~ partition_by) }}
     {%- endif -%}
-    {%- set buckets = var('ecom__spark_key_buckets') | string -%}
+    {%- set buckets = key_buckets() | string -%}
     {%- if execute -%}
         {%- set stored_buckets = run_query(
             "show tblproperties " ~ this ~ " ('ecom.key_buckets')").columns[1].values()[0] | string -%}
