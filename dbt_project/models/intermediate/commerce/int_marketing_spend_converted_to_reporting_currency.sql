@@ -21,7 +21,7 @@ final as (
         spend.currency,
         spend.spend as spend_local,
         -- converted at the spend date's rate; rounded to cents per row
-        cast(round(spend.spend * spend_fx.usd_per_unit / reporting_fx.usd_per_unit, 2) as decimal(18, 2)) as spend,
+        cast(round(spend.spend * {{ fx_rate_to_reporting('spend.currency', 'spend_fx', 'reporting_fx') }}, 2) as decimal(18, 2)) as spend,
         spend.impressions,
         spend.clicks,
         spend.utm_source,

@@ -43,8 +43,7 @@ with_rates as (
 
     select
         orders_dated.*,
-        order_fx.usd_per_unit as order_usd_per_unit,
-        reporting_fx.usd_per_unit as reporting_usd_per_unit
+        {{ fx_rate_to_reporting('orders_dated.currency', 'order_fx', 'reporting_fx') }} as fx_rate
     from orders_dated
     {{ left_join_fx_rate('fx', 'order_fx', 'orders_dated.currency', 'orders_dated.order_date') }}
     {{ left_join_fx_rate('fx', 'reporting_fx', "'" ~ var('reporting_currency') ~ "'", 'orders_dated.order_date') }}
@@ -61,8 +60,7 @@ final as (
         with_rates.status,
         with_rates.status = 'cancelled' as is_cancelled,
         with_rates.currency,
-        -- null when a rate is missing: a dbt test on fx_rate fails loudly then
-        with_rates.order_usd_per_unit / with_rates.reporting_usd_per_unit as fx_rate,
+        with_rates.fx_rate,
         coalesce(item_totals.gmv, 0) as gmv_local,
         coalesce(with_rates.discount_total, item_totals.line_discounts, 0) as discount_total_local,
         coalesce(with_rates.shipping_total, 0) as shipping_total_local,

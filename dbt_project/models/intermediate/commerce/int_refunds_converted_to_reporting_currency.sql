@@ -39,7 +39,7 @@ final as (
         refunds_dated.refund_date,
         refunds_dated.currency,
         -- converted at the refund date's rate: the money left on that day
-        cast(round(refunds_dated.amount * refund_fx.usd_per_unit / reporting_fx.usd_per_unit, 2) as decimal(18, 2))
+        cast(round(refunds_dated.amount * {{ fx_rate_to_reporting('refunds_dated.currency', 'refund_fx', 'reporting_fx') }}, 2) as decimal(18, 2))
             as amount,
         refunds_dated.product_id,
         refunds_dated.quantity,
