@@ -11,7 +11,27 @@ from orchestration.loading.discovery import LandedFile
 from orchestration.loading.readers import event_batch_lines_sql
 
 # One extraction of all paths per line: per-field `->>` calls re-parse the document each time.
-EVENT_PATHS = ("$.messageId", "$.type", "$.event", "$.timestamp", "$.receivedAt", "$.anonymousId", "$.userId")
+EVENT_PATHS = (
+    "$.messageId",
+    "$.type",
+    "$.event",
+    "$.timestamp",
+    "$.receivedAt",
+    "$.anonymousId",
+    "$.userId",
+    "$.originalTimestamp",
+    "$.sentAt",
+)
+
+
+def _text(position: int) -> str:
+    """Field `position` of EVENT_PATHS, trimmed; "" and whitespace-only mean absent, as the empty
+    `document.referrer` that analytics.js forwards does."""
+    return f"nullif(trim(fields[{position}], ' ' || chr(9) || chr(10) || chr(13)), '')"
+
+
+def _timestamp(position: int) -> str:
+    return f"try_cast({_text(position)} as timestamptz) at time zone 'UTC'"
 
 RAW_EVENTS_DDL = """
     create table if not exists raw.events (
@@ -77,14 +97,22 @@ def load_event_files(
                 line,
                 is_json,
                 is_object,
-                fields[1] as message_id,
-                fields[2] as type,
-                fields[3] as event,
-                fields[4] as timestamp_text,
-                try_cast(fields[4] as timestamptz) at time zone 'UTC' as event_at,
-                try_cast(fields[5] as timestamptz) at time zone 'UTC' as received_at,
-                nullif(fields[6], '') as anonymous_id,
-                nullif(fields[7], '') as user_id
+                {_text(1)} as message_id,
+                lower({_text(2)}) as type,
+                {_text(3)} as event,
+                coalesce({_text(4)}, {_text(8)}) as timestamp_text,
+                -- Segment's rule: `timestamp` as sent (an export's is already corrected for
+                -- clock skew); without it, the device's originalTimestamp corrected by
+                -- receivedAt - (sentAt - originalTimestamp), or as it is without sentAt or receivedAt
+                case
+                    when {_text(4)} is not null then {_timestamp(4)}
+                    when {_timestamp(5)} is not null and {_timestamp(9)} is not null
+                        then {_timestamp(5)} - ({_timestamp(9)} - {_timestamp(8)})
+                    else {_timestamp(8)}
+                end as event_at,
+                {_timestamp(5)} as received_at,
+                {_text(6)} as anonymous_id,
+                {_text(7)} as user_id
             from extracted
         )
         select
@@ -92,13 +120,13 @@ def load_event_files(
             case
                 when not is_json then 'invalid JSON'
                 when not is_object then 'not a JSON object'
-                when nullif(message_id, '') is null then 'missing messageId'
-                when nullif(type, '') is null then 'missing type'
+                when message_id is null then 'missing messageId'
+                when type is null then 'missing type'
                 when type not in {types} then 'unknown type ' || type
-                when nullif(timestamp_text, '') is null then 'missing timestamp'
+                when timestamp_text is null then 'missing timestamp'
                 when event_at is null then 'unparseable timestamp'
                 when anonymous_id is null and user_id is null then 'missing anonymousId and userId'
-                when type = 'track' and nullif(event, '') is null then 'track without event'
+                when type = 'track' and event is null then 'track without event'
                 when event_at > ?::timestamp + interval 1 day then 'timestamp more than a day after the load'
             end as reason
         from typed

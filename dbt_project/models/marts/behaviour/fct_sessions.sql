@@ -17,7 +17,7 @@
 {#- No referrer, or one on the shop's own domain: the visit counts as direct. -#}
 {%- set no_outside_referrer -%}
     (first_events.referrer_host is null
-     or first_events.referrer_host in ({{ "'" ~ var('ecom__shop_domains') | join("', '") ~ "'" }}))
+     or first_events.referrer_host in ({{ "'" ~ var('ecom__shop_domains') | map('lower') | join("', '") ~ "'" }}))
 {%- endset %}
 
 with
@@ -87,8 +87,10 @@ first_events as (
         events.user_agent,
         events.device_type,
         events.device_model,
-        -- the host of the referrer, without "www."
-        regexp_extract(lower(events.page_referrer), '^[a-z]+://(www\.)?([^/:?#]+)', 2) as referrer_host
+        -- the host of the referrer, without "www."; a referrer with no host
+        -- ("about:blank", a bare path) is no referrer: regexp_extract gives ''
+        nullif(regexp_extract(lower(events.page_referrer), '^[a-z][a-z0-9+.-]*://(www\.)?([^/:?#]+)', 2), '')
+            as referrer_host
     from event_ranks
     inner join events
         on events.message_id = event_ranks.message_id

@@ -34,6 +34,12 @@ source as (
 
 ),
 
+event_name_aliases as (
+
+    select * from {{ ref('event_name_aliases') }}
+
+),
+
 -- the same messageId delivered twice is one event: the earliest receivedAt
 -- (then the earliest load, file and line) wins; ranked on the key columns
 -- only, then joined back (a window over the wide rows is ~5x slower)
@@ -85,6 +91,8 @@ extracted as (
         ['device_model', '$.context.device.model'],
         ['os_name', '$.context.os.name'],
         ['library_name', '$.context.library.name'],
+        ['library_version', '$.context.library.version'],
+        ['message_channel', '$.channel'],
         ['previous_id', '$.previousId'],
         ['product_id', '$.properties.product_id'],
         ['sku', '$.properties.sku'],
@@ -103,30 +111,52 @@ extracted as (
 
 ),
 
+named as (
+
+    select
+        extracted.*,
+        -- spec v1 and variant names (other case, spacing, snake_case) count as
+        -- their v2 name (seed event_name_aliases); a name with no alias is kept
+        event_name_aliases.event_name as aliased_event_name
+    from extracted
+    left join event_name_aliases
+        on event_name_aliases.alias = {{ normalized_event_name(blank_as_null('extracted.event')) }}
+
+),
+
 recomputed as (
 
     select
         message_id,
         type as event_type,
         -- page and screen calls have no event name: name them for funnels and counts
-        coalesce(event, case when type in ('page', 'screen') then 'Page Viewed' end, type) as event_name,
+        coalesce(
+            aliased_event_name,
+            {{ blank_as_null('event') }},
+            case when type in ('page', 'screen') then 'Page Viewed' end,
+            type
+        ) as event_name,
+        {{ blank_as_null('event') }} as event_name_as_sent,
         event_at,
         received_at,
-        anonymous_id,
-        user_id,
+        -- raw rows loaded before the loader trimmed ids: "" and "  " are absent here too
+        {{ blank_as_null('anonymous_id') }} as anonymous_id,
+        {{ blank_as_null('user_id') }} as user_id,
         previous_id,
         coalesce(page_path, properties_path) as page_path,
         coalesce(page_url, properties_url) as page_url,
         page_referrer,
         coalesce(page_title, screen_name) as page_title,
-        lower(trim(utm_source)) as utm_source,
-        lower(trim(utm_medium)) as utm_medium,
-        lower(trim(utm_campaign)) as utm_campaign,
+        lower(utm_source) as utm_source,
+        lower(utm_medium) as utm_medium,
+        lower(utm_campaign) as utm_campaign,
         user_agent,
         lower(device_type) as device_type,
         device_model,
         os_name,
         library_name,
+        library_version,
+        message_channel,
         product_id,
         sku,
         {{ dbt.safe_cast('price', 'decimal(18, 2)') }} as price,
@@ -145,7 +175,7 @@ recomputed as (
         -- the newest load with any copy of this message: the incremental watermark
         last_load_id
         {{- key_bucket_column('message_id') }}
-    from extracted
+    from named
 
 ),
 
