@@ -33,6 +33,7 @@ def _text(position: int) -> str:
 def _timestamp(position: int) -> str:
     return f"try_cast({_text(position)} as timestamptz) at time zone 'UTC'"
 
+
 RAW_EVENTS_DDL = """
     create table if not exists raw.events (
         message_id varchar, type varchar, event varchar, event_at timestamp, received_at timestamp,
