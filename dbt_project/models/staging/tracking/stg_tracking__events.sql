@@ -99,6 +99,8 @@ extracted as (
         ['price', '$.properties.price'],
         ['quantity', '$.properties.quantity'],
         ['order_id', '$.properties.order_id'],
+        ['v1_product_id', '$.properties.id'],
+        ['v1_order_id', '$.properties.orderId'],
         ['revenue', '$.properties.revenue'],
         ['total', '$.properties.total'],
         ['discount', '$.properties.discount'],
@@ -157,11 +159,15 @@ recomputed as (
         library_name,
         library_version,
         message_channel,
-        product_id,
+        -- spec v1 spelled these properties.id (on product events) and properties.orderId
+        coalesce(
+            product_id,
+            case when aliased_event_name like 'Product %' then v1_product_id end
+        ) as product_id,
         sku,
         {{ dbt.safe_cast('price', 'decimal(18, 2)') }} as price,
         {{ dbt.safe_cast('quantity', 'integer') }} as quantity,
-        order_id,
+        coalesce(order_id, v1_order_id) as order_id,
         {{ dbt.safe_cast('revenue', 'decimal(18, 2)') }} as revenue,
         {{ dbt.safe_cast('total', 'decimal(18, 2)') }} as total,
         {{ dbt.safe_cast('discount', 'decimal(18, 2)') }} as discount,
