@@ -81,7 +81,9 @@ extracted as (
         ['page_url', '$.context.page.url'],
         ['properties_url', '$.properties.url'],
         ['page_referrer', '$.context.page.referrer'],
+        ['properties_referrer', '$.properties.referrer'],
         ['page_title', '$.context.page.title'],
+        ['properties_title', '$.properties.title'],
         ['screen_name', '$.name'],
         ['utm_source', '$.context.campaign.source'],
         ['utm_medium', '$.context.campaign.medium'],
@@ -147,11 +149,18 @@ recomputed as (
         previous_id,
         coalesce(page_path, properties_path) as page_path,
         coalesce(page_url, properties_url) as page_url,
-        page_referrer,
-        coalesce(page_title, screen_name) as page_title,
-        lower(utm_source) as utm_source,
-        lower(utm_medium) as utm_medium,
-        lower(utm_campaign) as utm_campaign,
+        -- a server library's page call carries the page in properties, not context.page
+        coalesce(page_referrer, case when type in ('page', 'screen') then properties_referrer end) as page_referrer,
+        coalesce(page_title, case when type in ('page', 'screen') then properties_title end, screen_name) as page_title,
+        -- UTM tags: context.campaign, which analytics.js fills from the page URL;
+        -- otherwise the URL's own (a server library's page call sends only the URL)
+        {%- for field, parameter in [('utm_source', 'utm_source'), ('utm_medium', 'utm_medium'), ('utm_campaign', 'utm_campaign')] %}
+        lower(coalesce(
+            {{ field }},
+            case when coalesce(page_url, properties_url) like '%utm_%'
+                then {{ blank_as_null(url_query_parameter('coalesce(page_url, properties_url)', parameter)) }} end
+        )) as {{ field }},
+        {%- endfor %}
         user_agent,
         lower(device_type) as device_type,
         device_model,
