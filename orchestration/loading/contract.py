@@ -17,6 +17,13 @@ IGNORED_SUFFIXES = (".tmp", ".partial", ".inprogress")
 EVENT_TYPES = ("track", "page", "screen", "identify", "group", "alias")
 
 
+def blank_as_null(expression: str) -> str:
+    """SQL for a landed text value trimmed of spaces, tabs and line breaks, with "" and whitespace-only
+    as null: real senders write "no value" as "" (a browser's empty referrer, an exporter's empty cell),
+    and every model must see one kind of absent. Staging's macro blank_as_null is the same rule."""
+    return f"nullif(trim({expression}, ' ' || chr(9) || chr(10) || chr(13)), '')"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str

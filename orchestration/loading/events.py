@@ -6,7 +6,7 @@ import datetime as dt
 
 import duckdb
 
-from orchestration.loading.contract import EVENT_TYPES
+from orchestration.loading.contract import EVENT_TYPES, blank_as_null
 from orchestration.loading.discovery import LandedFile
 from orchestration.loading.readers import event_batch_lines_sql
 
@@ -27,11 +27,12 @@ EVENT_PATHS = (
 def _text(position: int) -> str:
     """Field `position` of EVENT_PATHS, trimmed; "" and whitespace-only mean absent, as the empty
     `document.referrer` that analytics.js forwards does."""
-    return f"nullif(trim(fields[{position}], ' ' || chr(9) || chr(10) || chr(13)), '')"
+    return blank_as_null(f"fields[{position}]")
 
 
 def _timestamp(position: int) -> str:
     return f"try_cast({_text(position)} as timestamptz) at time zone 'UTC'"
+
 
 RAW_EVENTS_DDL = """
     create table if not exists raw.events (

@@ -12,7 +12,7 @@ import datetime as dt
 
 import duckdb
 
-from orchestration.loading.contract import Column, TableContract
+from orchestration.loading.contract import Column, TableContract, blank_as_null
 from orchestration.loading.discovery import LandedFile
 from orchestration.loading.readers import table_rows_sql, union_sql
 
@@ -41,7 +41,7 @@ def _check(column: Column, present: set[str]) -> list[str]:
     name = column.name
     if name not in present:
         return [f"when true then 'missing {name}'"] if column.required else []
-    value = f"nullif(trim({name}), '')"
+    value = blank_as_null(name)
     checks = []
     if column.required:
         checks.append(f"when {value} is null then 'missing {name}'")
@@ -123,7 +123,7 @@ def load_table_files(
         """
     ).fetchall()
     names = sorted(present)
-    cleaned = ", ".join(f'nullif(trim(c."{n}"), \'\') as "{n}"' for n in names)
+    cleaned = ", ".join(blank_as_null(f'c."{n}"') + f' as "{n}"' for n in names)
     con.execute(
         f"""
         insert into raw.{source} by name

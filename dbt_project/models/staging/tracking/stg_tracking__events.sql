@@ -81,7 +81,9 @@ extracted as (
         ['page_url', '$.context.page.url'],
         ['properties_url', '$.properties.url'],
         ['page_referrer', '$.context.page.referrer'],
+        ['properties_referrer', '$.properties.referrer'],
         ['page_title', '$.context.page.title'],
+        ['properties_title', '$.properties.title'],
         ['screen_name', '$.name'],
         ['utm_source', '$.context.campaign.source'],
         ['utm_medium', '$.context.campaign.medium'],
@@ -99,6 +101,8 @@ extracted as (
         ['price', '$.properties.price'],
         ['quantity', '$.properties.quantity'],
         ['order_id', '$.properties.order_id'],
+        ['v1_product_id', '$.properties.id'],
+        ['v1_order_id', '$.properties.orderId'],
         ['revenue', '$.properties.revenue'],
         ['total', '$.properties.total'],
         ['discount', '$.properties.discount'],
@@ -145,11 +149,18 @@ recomputed as (
         previous_id,
         coalesce(page_path, properties_path) as page_path,
         coalesce(page_url, properties_url) as page_url,
-        page_referrer,
-        coalesce(page_title, screen_name) as page_title,
-        lower(utm_source) as utm_source,
-        lower(utm_medium) as utm_medium,
-        lower(utm_campaign) as utm_campaign,
+        -- a server library's page call carries the page in properties, not context.page
+        coalesce(page_referrer, case when type in ('page', 'screen') then properties_referrer end) as page_referrer,
+        coalesce(page_title, case when type in ('page', 'screen') then properties_title end, screen_name) as page_title,
+        -- UTM tags: context.campaign, which analytics.js fills from the page URL;
+        -- otherwise the URL's own (a server library's page call sends only the URL)
+        {%- for field, parameter in [('utm_source', 'utm_source'), ('utm_medium', 'utm_medium'), ('utm_campaign', 'utm_campaign')] %}
+        lower(coalesce(
+            {{ field }},
+            case when coalesce(page_url, properties_url) like '%utm_%'
+                then {{ blank_as_null(url_query_parameter('coalesce(page_url, properties_url)', parameter)) }} end
+        )) as {{ field }},
+        {%- endfor %}
         user_agent,
         lower(device_type) as device_type,
         device_model,
@@ -157,11 +168,15 @@ recomputed as (
         library_name,
         library_version,
         message_channel,
-        product_id,
+        -- spec v1 spelled these properties.id (on product events) and properties.orderId
+        coalesce(
+            product_id,
+            case when aliased_event_name like 'Product %' then v1_product_id end
+        ) as product_id,
         sku,
         {{ dbt.safe_cast('price', 'decimal(18, 2)') }} as price,
         {{ dbt.safe_cast('quantity', 'integer') }} as quantity,
-        order_id,
+        coalesce(order_id, v1_order_id) as order_id,
         {{ dbt.safe_cast('revenue', 'decimal(18, 2)') }} as revenue,
         {{ dbt.safe_cast('total', 'decimal(18, 2)') }} as total,
         {{ dbt.safe_cast('discount', 'decimal(18, 2)') }} as discount,
