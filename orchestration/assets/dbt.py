@@ -12,6 +12,7 @@ dbt invocations (about 8 s of start-up each) with tests spanning them failing.
 """
 # No `from __future__ import annotations` here: Dagster reads the context annotation at runtime.
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,9 +20,9 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.locking import warehouse_lock
-from orchestration.partitions import backfill_vars, daily_partitions, dbt_vars_args
+from orchestration.partitions import daily_partitions, dbt_run_vars, dbt_vars_args
 from orchestration.project import dbt_project
-from orchestration.settings import load_settings
+from orchestration.settings import SETTINGS_SOURCE_VAR, load_settings
 from orchestration.translator import translator
 
 
@@ -33,11 +34,14 @@ from orchestration.translator import translator
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    variables = backfill_vars(context)
-    if variables:
+    # a bad setting (SettingsError) fails this step with the message naming it
+    variables = dbt_run_vars(context)
+    if "ecom__backfill_start" in variables:
         context.log.info(
             f"partition window (UTC): {variables['ecom__backfill_start']} to {variables['ecom__backfill_end']}"
         )
+    if SETTINGS_SOURCE_VAR in variables:
+        context.log.info(f"shop settings from {variables[SETTINGS_SOURCE_VAR]}: {json.dumps(variables)}")
     # An error-severity test failure makes dbt exit non-zero: this step fails
     # and the serving publish downstream does not run.
     settings = load_settings()
