@@ -39,7 +39,10 @@ def build_settings(con: duckdb.DuckDBPyConnection) -> dict:
     ).fetchone()[0]
     if not exists:
         return {}
-    return {name: json.loads(value) for name, value in con.execute("select setting, value_json from docs.settings")}
+    return {
+        name: json.loads(value)
+        for name, value in con.execute("select setting, value_json from docs.settings").fetchall()
+    }
 
 
 def units_note(settings: dict) -> str:
