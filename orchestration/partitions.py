@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.settings import load_shop_settings
+from orchestration.settings import ShopSettings, load_shop_settings
 
 
 def reporting_timezone() -> str:
@@ -49,9 +49,10 @@ def backfill_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     return {"ecom__backfill_start": _utc(window.start), "ecom__backfill_end": _utc(window.end)}
 
 
-def dbt_run_vars(context: dg.AssetExecutionContext) -> dict[str, Any]:
-    """Every --var of the run's dbt build: the shop settings, then the partition window."""
-    return {**load_shop_settings().dbt_vars(), **backfill_vars(context)}
+def dbt_run_vars(context: dg.AssetExecutionContext, shop: ShopSettings | None = None) -> dict[str, Any]:
+    """Every --var of the run's dbt build: the shop settings (by default the current ones), then the
+    partition window."""
+    return {**(shop or load_shop_settings()).dbt_vars(), **backfill_vars(context)}
 
 
 def dbt_vars_args(variables: dict[str, Any]) -> list[str]:

@@ -19,10 +19,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.history_settings import changed_history_settings, record_history_settings
 from orchestration.locking import warehouse_lock
 from orchestration.partitions import daily_partitions, dbt_run_vars, dbt_vars_args
 from orchestration.project import dbt_project
-from orchestration.settings import SETTINGS_SOURCE_VAR, load_settings
+from orchestration.settings import SETTINGS_SOURCE_VAR, load_settings, load_shop_settings
 from orchestration.translator import translator
 
 
@@ -35,7 +36,8 @@ from orchestration.translator import translator
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     # a bad setting (SettingsError) fails this step with the message naming it
-    variables = dbt_run_vars(context)
+    shop = load_shop_settings()
+    variables = dbt_run_vars(context, shop)
     if "ecom__backfill_start" in variables:
         context.log.info(
             f"partition window (UTC): {variables['ecom__backfill_start']} to {variables['ecom__backfill_end']}"
@@ -46,7 +48,19 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterat
     # and the serving publish downstream does not run.
     settings = load_settings()
     with warehouse_lock(settings.warehouse, settings.lock_wait_seconds):
-        yield from dbt.cli(["build", *dbt_vars_args(variables)], context=context).stream()
+        changed = changed_history_settings(settings.warehouse, shop)
+        if changed:
+            context.log.warning(
+                "settings that shape the stored sessions and dates changed since the last build ("
+                + "; ".join(f"{name}: {json.dumps(old)} -> {json.dumps(new)}" for name, (old, new) in changed.items())
+                + "): this build is a full refresh"
+            )
+        yield from dbt.cli(build_args(variables, full_refresh=bool(changed)), context=context).stream()
+        record_history_settings(settings.warehouse, shop)
+
+
+def build_args(variables: dict[str, Any], full_refresh: bool) -> list[str]:
+    return ["build", *(["--full-refresh"] if full_refresh else []), *dbt_vars_args(variables)]
 
 
 MART_KEYS = [key for key in dbt_models.keys if key.path[0] == "marts"]

@@ -1,26 +1,26 @@
 """Shop settings reach the marts end to end: `python -m orchestration.cli run` (Dagster, dbt build,
-serving copy) on tests/fixtures/tiny_shop with settings from a file and from ECOM_DBT_VARS.
+serving copy) on tests/fixtures/tiny_shop, twice, with settings from a file and from ECOM_DBT_VARS.
 
-Settings (README "Shop settings"):
-  ECOM_CONFIG file: session_timeout_minutes 10, funnel_steps [Product Added, Order Completed], and
-                    other settings that move no figure checked here but must not break the build (the
-                    dbt unit tests pin the values their expected rows assume): reporting_timezone
-                    Europe/London (UTC+0 until 2026-03-29, so the same days as UTC), churn_days 60,
-                    attribution lookback 10 and half-life 3 days, lateness 5 days, two shop domains.
-  ECOM_DBT_VARS:    session_timeout_minutes 45 (wins over the file's 10)
+ECOM_CONFIG file (both runs): session_timeout_minutes 10, funnel_steps [Product Added, Order Completed],
+  and settings that move no figure checked here but must not break the build (the dbt unit tests pin
+  the values their expected rows assume): reporting_timezone Europe/London (UTC+0 until 2026-03-29:
+  the same days as UTC), churn_days 60, attribution lookback 10 and half-life 3 days, lateness 5 days,
+  two shop domains.
+Run 1: the file alone. Run 2, nothing new landed: ECOM_DBT_VARS session_timeout_minutes 45, which wins
+  over the file's 10; a setting incremental models read changed, so run 2 is a full refresh.
 
-Sessions with a 45-minute timeout (events in tests/fixtures/tiny_shop/README.md):
-  a1: 10:00:00, 10:00:20, 10:30:20, 11:00:21 - gaps 0:20, 30:00, 30:01, all under 45 minutes:
-      ONE session of 3 page views and a track (no bounce). The default 30 splits it at the 30:01 gap
-      (2 sessions, the second a bounce); the file's 10 would split it at both 30-minute gaps.
-  a2: 23:50 on 03-02 and 00:10 on 03-03, 20 minutes apart: one session dated 03-02 (with 10: two).
-  bot1: left out. a3 (03-03): one session (08:00, 08:01, 08:05).
-  => kpi_daily 03-02: 2 sessions (default 3, with 10 it would be 4), bounce rate 0/2 = 0 (default 1/3);
-     03-03: 1 session.
-Funnel with steps session start, Product Added, Order Completed (strict order):
+Sessions (events in tests/fixtures/tiny_shop/README.md; the default 30 gives 03-02: 3, 03-03: 1):
+  a1: 10:00:00, 10:00:20, 10:30:20, 11:00:21 (gaps 0:20, 30:00, 30:01)
+      10 min: 3 sessions {e1 page, e2 track: no bounce} {e3: bounce} {e4: bounce}; 45 min: 1, no bounce.
+  a2: page 23:50 on 03-02, page 00:10 on 03-03 (20 minutes apart)
+      10 min: 2 single-page sessions (bounces), dated 03-02 and 03-03; 45 min: 1 dated 03-02, no bounce.
+  bot1: left out. a3: screen 08:00, Product Added 08:01, Order Completed 08:05 on 03-03: 1 session.
+  kpi_daily   run 1 (10 min)                      run 2 (45 min)
+  03-02       4 sessions, bounce 3/4              2 sessions, bounce 0
+  03-03       2 sessions, bounce 1/2, conv. 1/2   1 session, bounce 0, conv. 1
+Funnel, steps session start, Product Added, Order Completed (strict order), run 2:
   03-02: a1 (Product Viewed only) and a2 (pages only) reach step 1: [2, 0, 0]
-  03-03: a3: screen 08:00, Product Added 08:01, Order Completed 08:05: [1, 1, 1]
-  (With the default steps a3 stops at step 1: it never sends Product Viewed.)
+  03-03: a3 reaches step 3: [1, 1, 1]  (with the default steps a3 stops at step 1: no Product Viewed)
 """
 
 from __future__ import annotations
@@ -38,8 +38,14 @@ from tests.conftest import REPO_ROOT, PipelineRun, pipeline_env, run_dbt, run_pi
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "tiny_shop"
 
 
+KPI_SQL = (
+    "select date_day, sessions, bounce_rate, conversion_rate from marts.kpi_daily "
+    "where date_day in ('2026-03-02', '2026-03-03') order by date_day"
+)
+
+
 @pytest.fixture(scope="module")
-def settings_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     workdir = tmp_path_factory.mktemp("shop_settings")
     landing = workdir / "landing"
     shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
@@ -54,13 +60,21 @@ def settings_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
         "ecom__max_event_lateness_days: 5\n"
         "ecom__shop_domains: [shop.example, checkout.shop.example]\n"
     )
-    run = run_pipeline(
+    first = run_pipeline(workdir, landing, extra_env={"ECOM_CONFIG": str(config)})
+    assert first.result.returncode == 0, first.result.stderr[-5000:]
+    first_kpis = query(first, KPI_SQL)
+    second = run_pipeline(
         workdir,
         landing,
         extra_env={"ECOM_CONFIG": str(config), "ECOM_DBT_VARS": '{"session_timeout_minutes": 45}'},
     )
-    assert run.result.returncode == 0, run.result.stderr[-5000:]
-    return run
+    assert second.result.returncode == 0, second.result.stderr[-5000:]
+    return {"first_kpis": first_kpis, "second": second}
+
+
+@pytest.fixture(scope="module")
+def settings_run(runs: dict[str, object]) -> PipelineRun:
+    return runs["second"]
 
 
 def query(run: PipelineRun, sql: str) -> list[tuple]:
@@ -68,16 +82,19 @@ def query(run: PipelineRun, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def test_the_session_timeout_of_the_variable_wins_over_the_file(settings_run: PipelineRun) -> None:
-    days = query(
-        settings_run,
-        "select date_day, sessions, bounce_rate from marts.kpi_daily "
-        "where date_day in ('2026-03-02', '2026-03-03') order by date_day",
-    )
-    assert [(str(day), sessions, rate) for day, sessions, rate in days] == [
-        ("2026-03-02", 2, 0.0),
-        ("2026-03-03", 1, 0.0),
-    ]
+def kpis(rows: list[tuple]) -> list[tuple]:
+    return [(str(day), sessions, bounce, conversion) for day, sessions, bounce, conversion in rows]
+
+
+def test_the_session_timeout_of_the_file(runs: dict[str, object]) -> None:
+    assert kpis(runs["first_kpis"]) == [("2026-03-02", 4, 0.75, 0.0), ("2026-03-03", 2, 0.5, 0.5)]
+
+
+def test_the_variable_wins_over_the_file_and_the_change_rebuilds_history(settings_run: PipelineRun) -> None:
+    # nothing new landed: only a full refresh can merge the stored 10-minute sessions
+    assert kpis(query(settings_run, KPI_SQL)) == [("2026-03-02", 2, 0.0, 0.0), ("2026-03-03", 1, 0.0, 1.0)]
+    assert "session_timeout_minutes: 10 -> 45" in settings_run.result.stderr
+    assert "this build is a full refresh" in settings_run.result.stderr
 
 
 def test_the_funnel_has_the_steps_of_the_file(settings_run: PipelineRun) -> None:
