@@ -205,9 +205,13 @@ def test_the_settings_command_prints_dbt_vars_or_refuses() -> None:
     assert "settings NOT accepted: ECOM_DBT_VARS: setting churn_days: 0 is not above 0" in bad.stderr
 
 
-def test_the_dagster_code_location_does_not_load_with_a_bad_value() -> None:
+def test_the_dagster_code_location_does_not_load_with_a_bad_value(tmp_path: Path) -> None:
     result = run_module(
-        "dagster", ["definitions", "validate", "-m", "orchestration.definitions"], "{churn_days: -3}", timeout=300
+        "dagster",
+        ["definitions", "validate", "-m", "orchestration.definitions"],
+        "{churn_days: -3}",
+        env={"DAGSTER_HOME": str(tmp_path)},
+        timeout=300,
     )
     assert result.returncode != 0
     assert "ECOM_DBT_VARS: setting churn_days: -3 is not above 0" in result.stdout + result.stderr
