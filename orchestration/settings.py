@@ -84,7 +84,9 @@ def ensure_dagster_home(settings: Settings) -> Path:
 # the file, key by key. Every value is checked here before anything runs; the
 # checked overrides reach dbt as --vars (ShopSettings.dbt_vars), the partitions
 # follow the effective reporting_timezone, and the serving copy records them.
-# To add a setting: one entry in SHOP_SETTINGS (a checker and what it allows).
+# To add a setting: one entry in SHOP_SETTINGS (a checker and what it allows),
+# a row in README's table, and, when an incremental model reads it, its name
+# in orchestration/history_settings.py HISTORY_SETTINGS (a test checks that).
 # ---------------------------------------------------------------------------
 
 CONFIG_FILE_ENV = "ECOM_CONFIG"
@@ -218,10 +220,6 @@ class ShopSettings:
     @property
     def reporting_timezone(self) -> str:
         return self.values["reporting_timezone"]
-
-    @property
-    def reporting_currency(self) -> str:
-        return self.values["reporting_currency"]
 
     def dbt_vars(self) -> dict[str, Any]:
         """The --vars a dbt command needs: the overrides, and the marker the guard macro looks for."""

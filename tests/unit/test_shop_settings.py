@@ -215,3 +215,12 @@ def test_the_dagster_code_location_does_not_load_with_a_bad_value(tmp_path: Path
     )
     assert result.returncode != 0
     assert "ECOM_DBT_VARS: setting churn_days: -3 is not above 0" in result.stdout + result.stderr
+
+
+def test_the_semantic_layer_reads_no_setting() -> None:
+    """`make query` answers from target/semantic_manifest.json (dbt parse, any vars) over the served marts:
+    with no var in the semantic YAML or the time spine, the manifest is the same for any settings, and the
+    metrics follow the settings through the marts they read."""
+    files = sorted((REPO_ROOT / "dbt_project" / "models" / "semantic").iterdir())
+    assert {f.suffix for f in files} == {".yml", ".sql"}
+    assert [f.name for f in files if "var(" in f.read_text()] == []
