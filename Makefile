@@ -20,7 +20,7 @@ ECOM_LANDING_DIR ?= data/landing
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_USE_COLORS := false
 
-.PHONY: help setup prepare demo run backfill query export-raw report dev test test-spark lint format docs clean bench
+.PHONY: help setup prepare demo run backfill query dbt export-raw report dev test test-spark lint format docs clean bench
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -51,6 +51,11 @@ query: prepare  ## ask the semantic layer, read-only: make query METRICS=net_sal
 	cd dbt_project && ECOM_DBT_TARGET=serving DBT_PROFILES_DIR=$(CURDIR) \
 		ECOM_SERVING_DB=$(abspath $(or $(ECOM_SERVING_DB),data/serving.duckdb)) \
 		$(CURDIR)/$(BIN)/mf query --metrics $(METRICS) $(if $(GROUP_BY),--group-by $(GROUP_BY)) $(if $(ORDER),--order $(ORDER))
+
+dbt: prepare  ## a dbt command with the shop settings (ECOM_CONFIG, ECOM_DBT_VARS): make dbt ARGS="build --select fct_orders+"
+	@test -n "$(ARGS)" || { echo 'usage: make dbt ARGS="build --select fct_orders+"' >&2; exit 2; }
+	@vars=$$($(BIN)/python -m orchestration.settings) && \
+		ECOM_WAREHOUSE=$${ECOM_WAREHOUSE:-$(CURDIR)/data/warehouse.duckdb} $(DBT) $(ARGS) $(DBT_ARGS) --vars "$$vars"
 
 export-raw: setup  ## every raw table as Parquet, a folder per table (ECOM_RAW_PARQUET_DIR, default data/raw_parquet)
 	$(BIN)/python -m orchestration.export_raw

@@ -11,7 +11,13 @@ import argparse
 import sys
 
 from orchestration.locking import WarehouseBusyError, check_warehouse_openable, warehouse_lock
-from orchestration.settings import ensure_dagster_home, export_for_subprocesses, load_settings
+from orchestration.settings import (
+    SettingsError,
+    ensure_dagster_home,
+    export_for_subprocesses,
+    load_settings,
+    load_shop_settings,
+)
 
 
 def backfill_range_problem(partitions, first_day: str, last_day: str) -> str | None:
@@ -34,6 +40,12 @@ def run_pipeline(first_day: str | None = None, last_day: str | None = None) -> i
     Without days the run is today's partition (new loads of any day); with them, one run for the
     partition range first_day..last_day (both included), as a single-run backfill from the UI does."""
     settings = load_settings()
+    try:
+        # the shop settings (ECOM_CONFIG, ECOM_DBT_VARS) are checked before Dagster loads anything
+        load_shop_settings()
+    except SettingsError as error:
+        print(f"pipeline NOT started: {error}", file=sys.stderr)
+        return 2
     export_for_subprocesses(settings)
     ensure_dagster_home(settings)
 

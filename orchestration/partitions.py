@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-import yaml
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import ShopSettings, load_shop_settings
 
 
-@functools.cache
 def reporting_timezone() -> str:
-    """The dbt var reporting_timezone: a partition is a calendar day where the marts count days."""
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-    return project.get("vars", {}).get("reporting_timezone") or "UTC"
+    """The effective setting reporting_timezone (dbt_project.yml, ECOM_CONFIG, ECOM_DBT_VARS): a
+    partition is a calendar day where the marts count days."""
+    return load_shop_settings().reporting_timezone
 
 
 def daily_partitions() -> dg.DailyPartitionsDefinition:
@@ -51,5 +49,11 @@ def backfill_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     return {"ecom__backfill_start": _utc(window.start), "ecom__backfill_end": _utc(window.end)}
 
 
-def dbt_vars_args(variables: dict[str, str]) -> list[str]:
+def dbt_run_vars(context: dg.AssetExecutionContext, shop: ShopSettings | None = None) -> dict[str, Any]:
+    """Every --var of the run's dbt build: the shop settings (by default the current ones), then the
+    partition window."""
+    return {**(shop or load_shop_settings()).dbt_vars(), **backfill_vars(context)}
+
+
+def dbt_vars_args(variables: dict[str, Any]) -> list[str]:
     return ["--vars", json.dumps(variables)] if variables else []

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from orchestration.settings import load_settings
+from orchestration.summary import build_settings, units_note
 
 PERIOD_DAYS = 30
 # a rise is bad news for these (red), neutral for these (grey); good news (green) for the rest
@@ -279,7 +280,7 @@ def render(serving_db: Path) -> str:
             _, current_start, last_day = bounds
             body = (
                 f'<div class="meta">Last {PERIOD_DAYS} days of data: {current_start} .. {last_day}, against the '
-                f"{PERIOD_DAYS} days before. Money in the reporting currency.</div>"
+                f"{PERIOD_DAYS} days before; {html.escape(units_note(build_settings(con)))}.</div>"
                 f'<div class="tiles">{"".join(tile_html(t) for t in tiles(con, bounds))}</div>'
                 f'<div class="charts">{charts}</div>'
             )

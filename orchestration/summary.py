@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -30,11 +31,32 @@ from window_days
 """
 
 
+def build_settings(con: duckdb.DuckDBPyConnection) -> dict:
+    """The shop settings the serving file was built with (docs.settings); {} for a file published before
+    the table existed."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'docs' and table_name = 'settings'"
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    return {
+        name: json.loads(value)
+        for name, value in con.execute("select setting, value_json from docs.settings").fetchall()
+    }
+
+
+def units_note(settings: dict) -> str:
+    """Money and days as the build counted them, e.g. 'money in EUR, days in Europe/Berlin'."""
+    currency = settings.get("reporting_currency", "the reporting currency")
+    time_zone = settings.get("reporting_timezone", "the reporting time zone")
+    return f"money in {currency}, days in {time_zone}"
+
+
 def summary_rows(serving_db: Path, days: int = 30) -> dict:
     with duckdb.connect(str(serving_db), read_only=True) as con:
         cursor = con.execute(SUMMARY_SQL.format(days=int(days)))
         columns = [column[0] for column in cursor.description]
-        return dict(zip(columns, cursor.fetchone(), strict=True))
+        return {**dict(zip(columns, cursor.fetchone(), strict=True)), "units": units_note(build_settings(con))}
 
 
 def print_summary(serving_db: Path, days: int = 30) -> int:
@@ -42,14 +64,13 @@ def print_summary(serving_db: Path, days: int = 30) -> int:
         print(f"no serving file at {serving_db}: run `make run` first", file=sys.stderr)
         return 1
     k = summary_rows(serving_db, days)
-    currency_note = "(reporting currency: dbt var reporting_currency, USD by default)"
     conversion = "n/a" if k["conversion_rate"] is None else f"{k['conversion_rate']:.2%}"
     aov = "n/a" if k["aov"] is None else f"{k['aov']:,.2f}"
-    print(f"\nKPI summary, last {days} days of data: {k['first_day']} .. {k['last_day']}")
+    print(f"\nKPI summary, last {days} days of data: {k['first_day']} .. {k['last_day']} ({k['units']})")
     print(f"  sessions         {k['sessions']:>14,}")
     print(f"  conversion rate  {conversion:>14}")
     print(f"  orders           {k['orders']:>14,}")
-    print(f"  GMV              {k['gmv']:>14,.2f}  {currency_note}")
+    print(f"  GMV              {k['gmv']:>14,.2f}")
     print(f"  net sales        {k['net_sales']:>14,.2f}")
     print(f"  AOV              {aov:>14}")
     print(f"  new customers    {k['new_customers']:>14,}")

@@ -14,6 +14,12 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# A developer's own shop settings must not change what the tests build: a test passes them explicitly.
+SHOP_SETTINGS_ENV = ("ECOM_CONFIG", "ECOM_DBT_VARS")
+
+
+def without_shop_settings(env: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in env.items() if name not in SHOP_SETTINGS_ENV}
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,7 @@ class PipelineRun:
 
 
 def pipeline_env(workdir: Path, landing: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    env = without_shop_settings(dict(os.environ))
     env.update(
         ECOM_LANDING_DIR=str(landing),
         ECOM_WAREHOUSE=str(workdir / "warehouse.duckdb"),
@@ -52,10 +58,12 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def run_pipeline(workdir: Path, landing: Path, command: tuple[str, ...] = ("run",)) -> PipelineRun:
+def run_pipeline(
+    workdir: Path, landing: Path, command: tuple[str, ...] = ("run",), extra_env: dict[str, str] | None = None
+) -> PipelineRun:
     """`make run`'s command (or another orchestration.cli command, e.g. a backfill), pointed at temp
-    paths; it must leave the repository's data/ alone."""
-    env = pipeline_env(workdir, landing)
+    paths, with `extra_env` (e.g. shop settings) on top; it must leave the repository's data/ alone."""
+    env = {**pipeline_env(workdir, landing), **(extra_env or {})}
     data_before = snapshot(REPO_ROOT / "data")
     result = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *command],
@@ -92,7 +100,12 @@ def run_dbt(
         str(target_path),
     ]
     result = subprocess.run(
-        command, cwd=REPO_ROOT, env=dict(os.environ, **env), capture_output=True, text=True, timeout=timeout
+        command,
+        cwd=REPO_ROOT,
+        env=dict(without_shop_settings(dict(os.environ)), **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if check:
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
@@ -173,3 +186,10 @@ def generated_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
 def loaded_at_bound() -> dt.datetime:
     """Events more than a day past the load time are rejected: any test load happens after this."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@pytest.fixture(autouse=True)
+def no_shop_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process code reads the shop settings from os.environ: start every test without them."""
+    for name in SHOP_SETTINGS_ENV:
+        monkeypatch.delenv(name, raising=False)

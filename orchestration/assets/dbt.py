@@ -12,16 +12,18 @@ dbt invocations (about 8 s of start-up each) with tests spanning them failing.
 """
 # No `from __future__ import annotations` here: Dagster reads the context annotation at runtime.
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.history_settings import changed_history_settings, record_history_settings
 from orchestration.locking import warehouse_lock
-from orchestration.partitions import backfill_vars, daily_partitions, dbt_vars_args
+from orchestration.partitions import daily_partitions, dbt_run_vars, dbt_vars_args
 from orchestration.project import dbt_project
-from orchestration.settings import load_settings
+from orchestration.settings import SETTINGS_SOURCE_VAR, load_settings, load_shop_settings
 from orchestration.translator import translator
 
 
@@ -33,16 +35,32 @@ from orchestration.translator import translator
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    variables = backfill_vars(context)
-    if variables:
+    # a bad setting (SettingsError) fails this step with the message naming it
+    shop = load_shop_settings()
+    variables = dbt_run_vars(context, shop)
+    if "ecom__backfill_start" in variables:
         context.log.info(
             f"partition window (UTC): {variables['ecom__backfill_start']} to {variables['ecom__backfill_end']}"
         )
+    if SETTINGS_SOURCE_VAR in variables:
+        context.log.info(f"shop settings from {variables[SETTINGS_SOURCE_VAR]}: {json.dumps(variables)}")
     # An error-severity test failure makes dbt exit non-zero: this step fails
     # and the serving publish downstream does not run.
     settings = load_settings()
     with warehouse_lock(settings.warehouse, settings.lock_wait_seconds):
-        yield from dbt.cli(["build", *dbt_vars_args(variables)], context=context).stream()
+        changed = changed_history_settings(settings.warehouse, shop)
+        if changed:
+            context.log.warning(
+                "settings that shape the stored sessions and dates changed since the last build ("
+                + "; ".join(f"{name}: {json.dumps(old)} -> {json.dumps(new)}" for name, (old, new) in changed.items())
+                + "): this build is a full refresh"
+            )
+        yield from dbt.cli(build_args(variables, full_refresh=bool(changed)), context=context).stream()
+        record_history_settings(settings.warehouse, shop)
+
+
+def build_args(variables: dict[str, Any], full_refresh: bool) -> list[str]:
+    return ["build", *(["--full-refresh"] if full_refresh else []), *dbt_vars_args(variables)]
 
 
 MART_KEYS = [key for key in dbt_models.keys if key.path[0] == "marts"]

@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.settings import load_settings
+from orchestration.summary import build_settings, units_note
 
 WEEKS_SQL = """
 with last_day as (select max(date_day) as day from marts.kpi_daily),
@@ -49,11 +50,12 @@ def kpi_markdown(serving_db: Path) -> tuple[str, dict]:
     """A Markdown table: the last 7 days of data against the 7 before, with the change."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
         periods = {row[0]: row[1:] for row in con.execute(WEEKS_SQL).fetchall()}
+        units = units_note(build_settings(con))
     last, previous = periods.get("last 7 days"), periods.get("previous 7 days")
     if last is None:
         return "No KPI data yet.", {}
     lines = [
-        f"Last 7 days of data ({last[0]} .. {last[1]}) against the 7 days before; money in the reporting currency.",
+        f"Last 7 days of data ({last[0]} .. {last[1]}) against the 7 days before; {units}.",
         "",
         "| KPI | last 7 days | previous 7 days | change |",
         "|---|---:|---:|---:|",

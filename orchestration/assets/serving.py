@@ -10,7 +10,7 @@ import duckdb
 from orchestration.assets.dbt import MART_KEYS
 from orchestration.locking import warehouse_lock
 from orchestration.project import dbt_project
-from orchestration.settings import load_settings
+from orchestration.settings import ShopSettings, load_settings, load_shop_settings
 
 
 def mart_docs(manifest_path: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
@@ -26,16 +26,21 @@ def mart_docs(manifest_path: Path) -> tuple[list[tuple[str, str]], list[tuple[st
     return sorted(tables), sorted(columns)
 
 
-def publish_serving_copy(warehouse: Path, serving_db: Path, manifest_path: Path, build_id: str) -> dict[str, int]:
+def publish_serving_copy(
+    warehouse: Path, serving_db: Path, manifest_path: Path, build_id: str, shop: ShopSettings | None = None
+) -> dict[str, int]:
     """Copies every table of `marts` into a new file, then renames it over the old one.
 
     Readers holding the old file keep reading it; new connections see the new
     one, whole. The file uses storage version v1.1.0 so BI drivers that embed
     an older DuckDB can open it. Schema `docs` describes it: docs.tables and
-    docs.columns (from the dbt YAML), docs.build (this build's id and time)
-    and docs.table_rows (each table's row count in this build), so a reader
-    can check that what it reads is one build.
+    docs.columns (from the dbt YAML), docs.build (this build's id and time),
+    docs.table_rows (each table's row count in this build), so a reader
+    can check that what it reads is one build, and docs.settings (the shop
+    settings the build used, `shop`, by default the current ones: the
+    publish runs in the same run as the dbt build).
     """
+    shop = shop or load_shop_settings()
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving_db.with_name(f".{serving_db.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -65,6 +70,14 @@ def publish_serving_copy(warehouse: Path, serving_db: Path, manifest_path: Path,
         con.executemany(
             "insert into serving.docs.table_rows values (?, ?, ?)",
             [(table, rows, build_id) for table, rows in counts.items()],
+        )
+        con.execute("create table serving.docs.settings (setting varchar, value_json varchar, origin varchar)")
+        con.executemany(
+            "insert into serving.docs.settings values (?, ?, ?)",
+            [
+                (name, json.dumps(value), shop.origins.get(name, "dbt_project.yml"))
+                for name, value in shop.values.items()
+            ],
         )
         con.execute("create table serving.docs.tables (table_name varchar, description varchar)")
         con.executemany("insert into serving.docs.tables values (?, ?)", [t for t in table_docs if t[0] in counts])
