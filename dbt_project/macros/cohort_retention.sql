@@ -96,11 +96,14 @@ final as (
             order by cohort_periods.period_start
             rows between unbounded preceding and current row
         ) as decimal(18, 2)) as cumulative_net_revenue,
-        sum(coalesce(period_activity.net_revenue, 0)) over (
-            partition by cohort_periods.cohort_start
-            order by cohort_periods.period_start
-            rows between unbounded preceding and current row
-        ) / cast(cohort_periods.cohort_size as double) as cumulative_net_revenue_per_customer
+        {{ safe_divide(
+            'sum(coalesce(period_activity.net_revenue, 0)) over (
+                partition by cohort_periods.cohort_start
+                order by cohort_periods.period_start
+                rows between unbounded preceding and current row
+            )',
+            'cohort_periods.cohort_size'
+        ) }} as cumulative_net_revenue_per_customer
     from cohort_periods
     left join period_activity
         on period_activity.cohort_start = cohort_periods.cohort_start

@@ -31,13 +31,13 @@
         cast(coalesce({{ alias }}.checkout_sessions, 0) as bigint) as checkout_sessions,
         cast(coalesce({{ alias }}.abandoned_checkout_sessions, 0) as bigint) as abandoned_checkout_sessions,
         cast(coalesce({{ alias }}.mobile_sessions, 0) as bigint) as mobile_sessions,
-        {{ safe_divide(alias ~ '.bounced_sessions', alias ~ '.sessions') }} as bounce_rate,
-        {{ safe_divide(alias ~ '.engaged_sessions', alias ~ '.sessions') }} as engagement_rate,
-        {{ safe_divide(alias ~ '.total_session_duration_seconds', alias ~ '.sessions') }} as avg_session_duration_seconds,
-        {{ safe_divide(alias ~ '.converted_sessions', alias ~ '.sessions') }} as conversion_rate,
-        {{ safe_divide(alias ~ '.abandoned_cart_sessions', alias ~ '.cart_sessions') }} as cart_abandonment_rate,
-        {{ safe_divide(alias ~ '.abandoned_checkout_sessions', alias ~ '.checkout_sessions') }} as checkout_abandonment_rate,
-        {{ safe_divide(alias ~ '.mobile_sessions', alias ~ '.sessions') }} as mobile_traffic_share
+        {{ safe_divide('coalesce(' ~ alias ~ '.bounced_sessions, 0)', alias ~ '.sessions') }} as bounce_rate,
+        {{ safe_divide('coalesce(' ~ alias ~ '.engaged_sessions, 0)', alias ~ '.sessions') }} as engagement_rate,
+        {{ safe_divide('coalesce(' ~ alias ~ '.total_session_duration_seconds, 0)', alias ~ '.sessions') }} as avg_session_duration_seconds,
+        {{ safe_divide('coalesce(' ~ alias ~ '.converted_sessions, 0)', alias ~ '.sessions') }} as conversion_rate,
+        {{ safe_divide('coalesce(' ~ alias ~ '.abandoned_cart_sessions, 0)', alias ~ '.cart_sessions') }} as cart_abandonment_rate,
+        {{ safe_divide('coalesce(' ~ alias ~ '.abandoned_checkout_sessions, 0)', alias ~ '.checkout_sessions') }} as checkout_abandonment_rate,
+        {{ safe_divide('coalesce(' ~ alias ~ '.mobile_sessions, 0)', alias ~ '.sessions') }} as mobile_traffic_share
 {%- endmacro %}
 
 {#- Over non-cancelled fct_orders rows. -#}
@@ -55,5 +55,5 @@
         cast(coalesce({{ alias }}.gmv, 0) as decimal(18, 2)) as gmv,
         cast(coalesce({{ alias }}.discounts, 0) as decimal(18, 2)) as discounts,
         cast(coalesce({{ alias }}.net_sales, 0) as decimal(18, 2)) as net_sales,
-        {{ safe_divide(alias ~ '.net_sales', alias ~ '.orders') }} as aov
+        {{ safe_divide('coalesce(' ~ alias ~ '.net_sales, 0)', alias ~ '.orders') }} as aov
 {%- endmacro %}

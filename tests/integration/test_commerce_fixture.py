@@ -23,6 +23,9 @@ Orders, newest version (one load, so the file that sorts last wins):
        gmv 30 x 1.307688 = 39.23064 -> 39.23, discounts 3 x 1.307688 = 3.923064 -> 3.92, net 35.31, units 2
   OA2  A  2026-03-25 12:00Z  USD  1 x 40.00: gmv 40.00, net 40.00, units 1
 Refund R1 on OB1, 2026-03-05 10:00Z, 20.00 EUR x 1.066621 = 21.33242 -> 21.33, 1 unit.
+Marketing spend (USD, google / cpc / winter): 02-10 50.00 for 1,000 impressions and 0 clicks;
+02-11 0.00, 0 impressions, 0 clicks. Social posts: IG1 02-12 500 impressions, engagements and
+clicks empty; IG2 02-13 everything empty. No events, tickets, reviews, NPS or inventory.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT, dbt_build, pipeline_env, run_pipeline
+from tests.conftest import REPO_ROOT, dbt_build, pipeline_env, run_dbt, run_pipeline
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "commerce_shop"
 D = dt.date
@@ -260,3 +263,121 @@ def test_a_currency_without_a_rate_fails_the_build_loudly(tmp_path) -> None:
     result = dbt_build(Path(env["ECOM_WAREHOUSE"]), tmp_path / "dbt_target", check=False)
     assert result.returncode != 0
     assert "not_null_int_orders_converted_to_reporting_currency_fx_rate" in result.stdout
+
+
+def test_a_ratio_is_zero_over_a_zero_numerator_and_null_over_a_zero_denominator(builds) -> None:
+    # Issue 17: refund_rate was null in a month with sales and no refunds. Tokyo months (module docstring):
+    #   Jan: OA1, 1 order, 3 units, net 22.00, no refund; A new; no spend
+    #   Feb: OB1 + OD1, 2 orders, 3 units, net 145.53, no refund; B and D new; spend 50.00 (02-10, Winter)
+    #   Mar: OA2, 1 order, 1 unit, net 40.00; R1 21.33 with 1 unit; no new customer (A returns)
+    # No support ticket, review, NPS response, inventory snapshot or session lands in this shop.
+    jan, feb, mar = by_month(builds["tokyo"]).values()
+    # 0 refunds / net sales 22.00 and 145.53 = 0 (not null); March 21.33 / 40.00
+    assert [m["refund_rate"] for m in (jan, feb, mar)] == [0.0, 0.0, pytest.approx(21.33 / 40.00)]
+    # 0 returned units / 3 units sold = 0; March 1 / 1
+    assert [m["return_rate_units"] for m in (jan, feb, mar)] == [0.0, 0.0, 1.0]
+    # no complaint ticket and no review over 1, 2 and 1 orders: 0 each month (the operations
+    # aggregate has no row for these months, which used to leave the rates null)
+    assert [(m["complaint_tickets"], m["complaint_rate"]) for m in (jan, feb, mar)] == [(0, 0.0)] * 3
+    assert [(m["reviews"], m["review_rate"], m["avg_rating"]) for m in (jan, feb, mar)] == [(0, 0.0, None)] * 3
+    # nobody orders twice in a month: repeat rate 0/1, 0/2, 0/1; returning 0/1, 0/2, then A 1/1
+    assert [m["repeat_purchase_rate"] for m in (jan, feb, mar)] == [0.0, 0.0, 0.0]
+    assert [m["returning_customer_rate"] for m in (jan, feb, mar)] == [0.0, 0.0, 1.0]
+    # CAC: 0 spend / 1 new customer = 0; 50.00 / 2 = 25; March has no new customer: null
+    assert [(m["marketing_spend"], m["new_customers"]) for m in (jan, feb, mar)] == [
+        (Decimal("0.00"), 1),
+        (Decimal("50.00"), 2),
+        (Decimal("0.00"), 0),
+    ]
+    assert [m["cac"] for m in (jan, feb, mar)] == [0.0, 25.0, None]
+    # zero denominators: no session (every session rate), no NPS response, no inventory snapshot
+    # (no product-day, no average inventory value), nobody active on January 1st: null
+    for month in (jan, feb, mar):
+        assert month["sessions"] == 0 and month["nps_responses"] == 0 and month["product_days"] == 0
+        for rate in ("bounce_rate", "engagement_rate", "conversion_rate", "cart_abandonment_rate",
+                     "checkout_abandonment_rate", "mobile_traffic_share", "avg_session_duration_seconds",
+                     "nps", "stockout_rate", "inventory_turnover"):  # fmt: skip
+            assert month[rate] is None, rate
+    assert (jan["active_customers_at_start"], jan["churn_rate"]) == (0, None)
+    # push opt-in: A and D of the 4 customers (all created 01-01): 2 / 4 in every month
+    assert [(m["push_opt_ins"], m["customers_to_date"], m["push_opt_in_rate"]) for m in (jan, feb, mar)] == [
+        (2, 4, 0.5)
+    ] * 3
+
+
+def test_marketing_and_social_ratios_over_zeros(builds) -> None:
+    # marketing_spend/2026-03-26.csv: google / cpc / winter
+    #   02-10: spend 50.00, 1,000 impressions, 0 clicks; no session, no order credited to it
+    #     CTR 0 / 1,000 = 0; CPC 50 / 0 clicks: null; CPM 50 / 1,000 x 1000 = 50;
+    #     ROAS 0 attributed / 50.00 = 0 for every model (it was null: no credit row to join)
+    #   02-11: spend 0.00, 0 impressions, 0 clicks: CTR, CPC, CPM and every ROAS null
+    winter = {
+        r["date_day"]: r for r in rows(builds["tokyo"], "select * from marts.marketing_daily where campaign = 'winter'")
+    }
+    assert sorted(winter) == [D(2026, 2, 10), D(2026, 2, 11)]
+    paid, free = winter[D(2026, 2, 10)], winter[D(2026, 2, 11)]
+    assert paid["channel_group"] == "Paid Search"
+    assert (paid["ctr"], paid["cpc"], paid["cpm"]) == (0.0, None, pytest.approx(50.0))
+    models = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based"]
+    assert [paid[f"roas_{m}"] for m in models] == [0.0] * 6
+    assert (free["ctr"], free["cpc"], free["cpm"]) == (None, None, None)
+    assert [free[f"roas_{m}"] for m in models] == [None] * 6
+    # cac_monthly, February: Paid Search 50.00 over 0 new customers: null; Direct (B's and D's first
+    # orders have no session) 0 spend over 2 new customers: 0
+    feb = {
+        r["channel_group"]: r
+        for r in rows(builds["tokyo"], "select * from marts.cac_monthly where month_start = '2026-02-01'")
+    }
+    assert (feb["Paid Search"]["spend"], feb["Paid Search"]["new_customers"], feb["Paid Search"]["cac"]) == (
+        Decimal("50.00"),
+        0,
+        None,
+    )
+    assert (feb["Direct"]["spend"], feb["Direct"]["new_customers"], feb["Direct"]["cac"]) == (Decimal("0.00"), 2, 0.0)
+    # social_posts/2026-03-26.csv: IG1 500 impressions, engagements and clicks empty (0): both rates 0;
+    # IG2 no impressions: both rates null
+    posts = {r["post_id"]: r for r in rows(builds["tokyo"], "select * from marts.social_daily")}
+    assert (posts["IG1"]["engagements"], posts["IG1"]["engagement_rate"], posts["IG1"]["ctr"]) == (0, 0.0, 0.0)
+    assert (posts["IG2"]["impressions"], posts["IG2"]["engagement_rate"], posts["IG2"]["ctr"]) == (0, None, None)
+
+
+def test_the_ratio_test_fails_a_null_zero_or_wrong_ratio(builds, tmp_path) -> None:
+    # The generic test ratio_is_consistent, compiled by dbt over a table ratio_cases, run on rows whose
+    # verdict is known. First the built kpi_monthly refund rates: all pass; then the same with the
+    # reported bug put back (null where no refund landed): January and February fail.
+    call = (
+        "{{ test_ratio_is_consistent(model='ratio_cases', column_name='ratio', "
+        "numerator='numerator', denominator='denominator') }}"
+    )
+    compiled = run_dbt(
+        ["compile", "--quiet", "--inline", call], tmp_path / "target", {"ECOM_WAREHOUSE": str(tmp_path / "c.duckdb")}
+    ).stdout
+    months = rows(builds["tokyo"], "select month_start, refunds, net_sales, refund_rate from marts.kpi_monthly")
+    cases = [(f"built {m['month_start']}", m["refunds"], m["net_sales"], m["refund_rate"]) for m in months]
+    cases += [
+        (f"bug {m['month_start']}", m["refunds"], m["net_sales"], None if m["refunds"] == 0 else m["refund_rate"])
+        for m in months
+    ]
+    cases += [
+        ("3 / 10", 3, 10, 0.3),
+        ("nothing to divide", None, None, None),
+        ("3 / 0", 3, 0, None),
+        ("0 / 0 given 0", 0, 0, 0.0),
+        ("0 / 10 given 0.1", 0, 10, 0.1),
+        ("3 / 10 given 0.31", 3, 10, 0.31),
+        ("null / 10", None, 10, None),
+    ]
+    with duckdb.connect() as con:
+        con.execute(
+            "create table ratio_cases (name varchar, numerator decimal(18, 2), denominator decimal(18, 2), ratio double)"
+        )
+        con.executemany("insert into ratio_cases values (?, ?, ?, ?)", cases)
+        failures = dict(con.execute(f"select name, failure from ({compiled}) as t order by name").fetchall())
+    assert failures == {
+        "0 / 0 given 0": "a ratio where the denominator is 0 or null",
+        "0 / 10 given 0.1": "a ratio that is not 0 over a 0 numerator",
+        "3 / 10 given 0.31": "a ratio that differs from 1 x numerator / denominator",
+        "bug 2026-01-01": "a null ratio over a denominator that is not 0 (zero-fill its numerator)",
+        "bug 2026-02-01": "a null ratio over a denominator that is not 0 (zero-fill its numerator)",
+        "null / 10": "a null ratio over a denominator that is not 0 (zero-fill its numerator)",
+    }

@@ -101,6 +101,10 @@ MONTHLY = [
     ("aov", "aov", 1e-9),
     ("refund_rate", "refund_rate", 1e-9),
     ("repeat_purchase_rate", "repeat_purchase_rate", 1e-9),
+    # 0 in a month where nobody churned (MetricFlow's 0 / active; the mart used to say null)
+    ("churn_rate", "churn_rate", 1e-9),
+    ("mobile_traffic_share", "mobile_traffic_share", 1e-9),
+    ("avg_session_duration_seconds", "avg_session_duration_seconds", 1e-9),
     ("cac", "cac", 1e-9),
     ("nps", "nps", 1e-9),
     ("complaint_rate", "complaint_rate", 1e-9),

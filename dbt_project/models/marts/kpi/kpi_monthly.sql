@@ -191,44 +191,45 @@ final as (
 {{ order_measures('order_months') }},
         cast(coalesce(refund_months.refunds, 0) as decimal(18, 2)) as refunds,
         cast(coalesce(order_months.net_sales, 0) - coalesce(refund_months.refunds, 0) as decimal(18, 2)) as net_revenue,
-        {{ safe_divide('refund_months.refunds', 'order_months.net_sales') }} as refund_rate,
+        {{ safe_divide('coalesce(refund_months.refunds, 0)', 'order_months.net_sales') }} as refund_rate,
         cast(coalesce(refund_months.returned_units, 0) as bigint) as returned_units,
-        {{ safe_divide('refund_months.returned_units', 'order_months.units_sold') }} as return_rate_units,
+        {{ safe_divide('coalesce(refund_months.returned_units, 0)', 'order_months.units_sold') }} as return_rate_units,
         cast(coalesce(customer_counts.new_customers, 0) as bigint) as new_customers,
         cast(coalesce(customer_counts.returning_customers, 0) as bigint) as returning_customers,
         cast(coalesce(customer_counts.ordering_customers, 0) as bigint) as ordering_customers,
         cast(coalesce(customer_counts.repeat_customers, 0) as bigint) as repeat_customers,
-        {{ safe_divide('customer_counts.repeat_customers', 'customer_counts.ordering_customers') }}
+        {{ safe_divide('coalesce(customer_counts.repeat_customers, 0)', 'customer_counts.ordering_customers') }}
             as repeat_purchase_rate,
-        {{ safe_divide('customer_counts.returning_customers', 'customer_counts.ordering_customers') }}
+        {{ safe_divide('coalesce(customer_counts.returning_customers, 0)', 'customer_counts.ordering_customers') }}
             as returning_customer_rate,
         cast(coalesce(active_at_start.active_customers_at_start, 0) as bigint) as active_customers_at_start,
         cast(coalesce(churned_months.churned_customers, 0) as bigint) as churned_customers,
-        {{ safe_divide('churned_months.churned_customers', 'active_at_start.active_customers_at_start') }}
+        {{ safe_divide('coalesce(churned_months.churned_customers, 0)', 'active_at_start.active_customers_at_start') }}
             as churn_rate,
         cast(coalesce(months.marketing_spend, 0) as decimal(18, 2)) as marketing_spend,
-        {{ safe_divide('months.marketing_spend', 'customer_counts.new_customers') }} as cac,
+        {{ safe_divide('coalesce(months.marketing_spend, 0)', 'customer_counts.new_customers') }} as cac,
         cast(coalesce(operations.complaint_tickets, 0) as bigint) as complaint_tickets,
-        {{ safe_divide('operations.complaint_tickets', 'order_months.orders') }} as complaint_rate,
+        {{ safe_divide('coalesce(operations.complaint_tickets, 0)', 'order_months.orders') }} as complaint_rate,
         cast(coalesce(operations.nps_responses, 0) as bigint) as nps_responses,
         cast(coalesce(operations.nps_promoters, 0) as bigint) as nps_promoters,
         cast(coalesce(operations.nps_detractors, 0) as bigint) as nps_detractors,
-        100.0 * {{ safe_divide('operations.nps_promoters - operations.nps_detractors', 'operations.nps_responses') }}
+        100.0 * {{ safe_divide('coalesce(operations.nps_promoters, 0) - coalesce(operations.nps_detractors, 0)', 'operations.nps_responses') }}
             as nps,
         cast(coalesce(operations.reviews, 0) as bigint) as reviews,
         operations.avg_rating,
-        {{ safe_divide('operations.reviews', 'order_months.orders') }} as review_rate,
+        {{ safe_divide('coalesce(operations.reviews, 0)', 'order_months.orders') }} as review_rate,
         cast(coalesce(operations.stockout_product_days, 0) as bigint) as stockout_product_days,
         cast(coalesce(operations.product_days, 0) as bigint) as product_days,
-        {{ safe_divide('operations.stockout_product_days', 'operations.product_days') }} as stockout_rate,
+        {{ safe_divide('coalesce(operations.stockout_product_days, 0)', 'operations.product_days') }} as stockout_rate,
         cast(coalesce(operations.cogs, 0) as decimal(18, 2)) as cogs,
         operations.average_inventory_value,
-        {{ safe_divide('operations.cogs', 'operations.average_inventory_value') }} as inventory_turnover,
+        {{ safe_divide('coalesce(operations.cogs, 0)', 'operations.average_inventory_value') }} as inventory_turnover,
         operations.order_cycle_hours_median,
         operations.order_cycle_hours_p90,
         cast(coalesce(operations.app_installs, 0) as bigint) as app_installs,
         cast(coalesce(consent_months.customers_to_date, 0) as bigint) as customers_to_date,
-        {{ safe_divide('consent_months.push_opt_ins', 'consent_months.customers_to_date') }} as push_opt_in_rate,
+        cast(coalesce(consent_months.push_opt_ins, 0) as bigint) as push_opt_ins,
+        {{ safe_divide('coalesce(consent_months.push_opt_ins, 0)', 'consent_months.customers_to_date') }} as push_opt_in_rate,
         cast(coalesce(consent_months.sms_subscribers, 0) as bigint) as sms_subscribers
     from months
     left join session_months

@@ -50,7 +50,7 @@ final as (
         row_keys.channel_group,
         cast(coalesce(spend_months.spend, 0) as decimal(18, 2)) as spend,
         cast(coalesce(customer_months.new_customers, 0) as bigint) as new_customers,
-        {{ safe_divide('spend_months.spend', 'customer_months.new_customers') }} as cac
+        {{ safe_divide('coalesce(spend_months.spend, 0)', 'customer_months.new_customers') }} as cac
     from row_keys
     left join spend_months
         on spend_months.month_start = row_keys.month_start

@@ -93,13 +93,13 @@ final as (
         cast(coalesce(spend_days.spend, 0) as decimal(18, 2)) as spend,
         cast(coalesce(spend_days.impressions, 0) as bigint) as impressions,
         cast(coalesce(spend_days.clicks, 0) as bigint) as clicks,
-        {{ safe_divide('spend_days.clicks', 'spend_days.impressions') }} as ctr,
-        {{ safe_divide('spend_days.spend', 'spend_days.clicks') }} as cpc,
-        {{ safe_divide('spend_days.spend * 1000', 'spend_days.impressions') }} as cpm,
+        {{ safe_divide('coalesce(spend_days.clicks, 0)', 'spend_days.impressions') }} as ctr,
+        {{ safe_divide('coalesce(spend_days.spend, 0)', 'spend_days.clicks') }} as cpc,
+        {{ safe_divide('coalesce(spend_days.spend, 0) * 1000', 'spend_days.impressions') }} as cpm,
         cast(coalesce(session_days.sessions, 0) as bigint) as sessions,
         {% for model in models -%}
         cast(coalesce(credit_days.attributed_net_sales_{{ model }}, 0) as decimal(18, 2)) as attributed_net_sales_{{ model }},
-        {{ safe_divide('credit_days.attributed_net_sales_' ~ model, 'spend_days.spend') }} as roas_{{ model }}{{ ',' if not loop.last }}
+        {{ safe_divide('coalesce(credit_days.attributed_net_sales_' ~ model ~ ', 0)', 'spend_days.spend') }} as roas_{{ model }}{{ ',' if not loop.last }}
         {% endfor %}
     from row_keys
     left join channels

@@ -17,8 +17,8 @@ final as (
         coalesce(engagements, 0) as engagements,
         coalesce(clicks, 0) as clicks,
         followers,
-        {{ safe_divide('engagements', 'impressions') }} as engagement_rate,
-        {{ safe_divide('clicks', 'impressions') }} as ctr
+        {{ safe_divide('coalesce(engagements, 0)', 'impressions') }} as engagement_rate,
+        {{ safe_divide('coalesce(clicks, 0)', 'impressions') }} as ctr
     from posts
 
 )
