@@ -18,10 +18,18 @@ def backfill_range_problem(partitions, first_day: str, last_day: str) -> str | N
     """Why first_day..last_day is no range of partitions, or None when it is one."""
     import dagster as dg
 
+    first_key = partitions.get_first_partition_key()
     help_text = (
-        f"give two days YYYY-MM-DD, the first not after the last, between {partitions.get_first_partition_key()} "
+        f"give two days YYYY-MM-DD, the first not after the last, between {first_key} "
         f"and {partitions.get_last_partition_key()} (ECOM_PARTITIONS_START sets the first)"
     )
+    # ISO days compare as text: say plainly how to reach days before the first partition
+    if len(first_day) == len(first_key) == 10 and first_day[4] == first_day[7] == "-" and first_day < first_key:
+        return (
+            f"{first_day} is before the first partition, {first_key}: to rebuild older days set "
+            f"ECOM_PARTITIONS_START={first_day} (or earlier) and run the backfill again. "
+            "`make run` needs no such setting: it loads orders and events of every date"
+        )
     try:
         keys = partitions.get_partition_keys_in_range(dg.PartitionKeyRange(first_day, last_day))
     except Exception as error:  # noqa: BLE001 - Dagster raises ValueError or CheckError for a bad key

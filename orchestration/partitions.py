@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import yaml
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, partitions_start
 
 
 @functools.cache
@@ -23,7 +22,7 @@ def reporting_timezone() -> str:
 
 def daily_partitions() -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(
-        start_date=os.environ.get("ECOM_PARTITIONS_START") or "2025-01-01",
+        start_date=partitions_start(),
         timezone=reporting_timezone(),
         # today's partition exists: events of today land today
         end_offset=1,
