@@ -27,7 +27,7 @@ def backfill_range_problem(partitions, first_day: str, last_day: str) -> str | N
     if len(first_day) == len(first_key) == 10 and first_day[4] == first_day[7] == "-" and first_day < first_key:
         return (
             f"{first_day} is before the first partition, {first_key}: to rebuild older days set "
-            f"ECOM_PARTITIONS_START={first_day} (or earlier) and run the backfill again. "
+            f"ECOM_PARTITIONS_START={first_day} (a day YYYY-MM-DD, this one or earlier) and run the backfill again. "
             "`make run` needs no such setting: it loads orders and events of every date"
         )
     try:

@@ -491,3 +491,19 @@ def test_summary_and_dashboard_on_a_shop_without_events(history: History, capsys
 def test_the_semantic_layer_time_spine_reaches_back_to_the_first_order(history: History) -> None:
     [(first,)] = history.con.execute("select min(date_day) from marts.metricflow_time_spine").fetchall()
     assert first <= FIRST_DAY
+
+
+@pytest.mark.parametrize(
+    ("latest_event_hours_ago", "passed"),
+    [(None, True), (1, True), (40, False)],  # never tracked; fresh; older than the default 36 h
+)
+def test_events_fresh_passes_for_a_shop_that_never_sent_an_event(latest_event_hours_ago, passed: bool) -> None:
+    from orchestration.checks import events_freshness
+
+    now = dt.datetime(2026, 3, 2, 12)
+    with duckdb.connect() as con:
+        con.execute("create schema marts; create table marts.fct_events (event_at timestamp)")
+        if latest_event_hours_ago is not None:
+            con.execute("insert into marts.fct_events values (?)", [now - dt.timedelta(hours=latest_event_hours_ago)])
+        result = events_freshness(con, now, max_hours=36)
+    assert result.passed is passed
