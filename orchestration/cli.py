@@ -17,6 +17,7 @@ from orchestration.settings import (
     export_for_subprocesses,
     load_settings,
     load_shop_settings,
+    partitions_start,
 )
 
 
@@ -24,10 +25,18 @@ def backfill_range_problem(partitions, first_day: str, last_day: str) -> str | N
     """Why first_day..last_day is no range of partitions, or None when it is one."""
     import dagster as dg
 
+    first_key = partitions.get_first_partition_key()
     help_text = (
-        f"give two days YYYY-MM-DD, the first not after the last, between {partitions.get_first_partition_key()} "
+        f"give two days YYYY-MM-DD, the first not after the last, between {first_key} "
         f"and {partitions.get_last_partition_key()} (ECOM_PARTITIONS_START sets the first)"
     )
+    # ISO days compare as text: say plainly how to reach days before the first partition
+    if len(first_day) == len(first_key) == 10 and first_day[4] == first_day[7] == "-" and first_day < first_key:
+        return (
+            f"{first_day} is before the first partition, {first_key}: to rebuild older days set "
+            f"ECOM_PARTITIONS_START={first_day} (a day YYYY-MM-DD, this one or earlier) and run the backfill again. "
+            "`make run` needs no such setting: it loads orders and events of every date"
+        )
     try:
         keys = partitions.get_partition_keys_in_range(dg.PartitionKeyRange(first_day, last_day))
     except Exception as error:  # noqa: BLE001 - Dagster raises ValueError or CheckError for a bad key
@@ -41,8 +50,10 @@ def run_pipeline(first_day: str | None = None, last_day: str | None = None) -> i
     partition range first_day..last_day (both included), as a single-run backfill from the UI does."""
     settings = load_settings()
     try:
-        # the shop settings (ECOM_CONFIG, ECOM_DBT_VARS) are checked before Dagster loads anything
+        # the shop settings (ECOM_CONFIG, ECOM_DBT_VARS) and the partition start are checked
+        # before Dagster loads anything
         load_shop_settings()
+        partitions_start()
     except SettingsError as error:
         print(f"pipeline NOT started: {error}", file=sys.stderr)
         return 2

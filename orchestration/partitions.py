@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.settings import ShopSettings, load_shop_settings
+from orchestration.settings import ShopSettings, load_shop_settings, partitions_start
 
 
 def reporting_timezone() -> str:
@@ -21,7 +20,7 @@ def reporting_timezone() -> str:
 
 def daily_partitions() -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(
-        start_date=os.environ.get("ECOM_PARTITIONS_START") or "2025-01-01",
+        start_date=partitions_start(),
         timezone=reporting_timezone(),
         # today's partition exists: events of today land today
         end_offset=1,

@@ -76,6 +76,21 @@ def ensure_dagster_home(settings: Settings) -> Path:
     return settings.dagster_home
 
 
+def partitions_start() -> str:
+    """ECOM_PARTITIONS_START (YYYY-MM-DD, default 2025-01-01): the first daily partition of the dbt assets,
+    so the first day `make backfill` and the UI can rebuild. `make run` loads orders and events of any date
+    whatever it says; a shop with older history sets it to its first day only to backfill those days."""
+    value = (os.environ.get("ECOM_PARTITIONS_START") or "2025-01-01").strip()
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise SettingsError(
+            f"ECOM_PARTITIONS_START={value!r} is no day: set it to YYYY-MM-DD (for example the day of your "
+            "first order), or unset it for 2025-01-01"
+        ) from None
+    return value
+
+
 # ---------------------------------------------------------------------------
 # Shop settings: the dbt vars a shop sets without editing the project.
 #
