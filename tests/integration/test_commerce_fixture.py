@@ -244,9 +244,10 @@ def test_orders_without_a_session_fall_in_unknown(builds) -> None:
 
 
 def test_a_currency_without_a_rate_fails_the_build_loudly(tmp_path) -> None:
-    # one more order in XYZ, a currency the fx_rates seed does not know: the
-    # error-severity not_null test on its fx_rate must fail the build (instead
-    # of the order's revenue turning into a null that sums as nothing)
+    # one more order in XYZ, a currency neither the ECB seed nor a landed
+    # fx_rates/ file knows: the build must stop (instead of the order's revenue
+    # turning into a null that sums as nothing), with a message naming the
+    # currency, the first date without a rate and how to add rates
     landing = tmp_path / "landing"
     shutil.copytree(FIXTURE, landing)
     (landing / "orders" / "2026-03-27.csv").write_text(
@@ -260,4 +261,6 @@ def test_a_currency_without_a_rate_fails_the_build_loudly(tmp_path) -> None:
     )
     result = dbt_build(Path(env["ECOM_WAREHOUSE"]), tmp_path / "dbt_target", check=False)
     assert result.returncode != 0
-    assert "not_null_int_orders_converted_to_reporting_currency_fx_rate" in result.stdout
+    assert "Missing fx rates to convert to the reporting currency USD" in result.stdout
+    assert "XYZ: no rate on or before 2026-03-26" in result.stdout
+    assert "fx_rates/ landing folder" in result.stdout and "make fx-seed" in result.stdout
