@@ -262,5 +262,5 @@ def test_a_currency_without_a_rate_fails_the_build_loudly(tmp_path) -> None:
     result = dbt_build(Path(env["ECOM_WAREHOUSE"]), tmp_path / "dbt_target", check=False)
     assert result.returncode != 0
     assert "Missing fx rates to convert to the reporting currency USD" in result.stdout
-    assert "XYZ: no rate on or before 2026-03-26" in result.stdout
+    assert "XYZ: no rate on 2026-03-26 (the first order_date without one" in result.stdout
     assert "fx_rates/ landing folder" in result.stdout and "make fx-seed" in result.stdout

@@ -212,6 +212,6 @@ def test_a_failing_error_test_blocks_the_publish_and_keeps_the_old_serving_file(
     )
     run = run_pipeline(first_run.warehouse.parent, first_run.landing)
     assert run.result.returncode == 1
-    assert "XYZ: no rate on or before 2026-03-05" in run.result.stderr
+    assert "XYZ: no rate on 2026-03-05 (the first order_date without one" in run.result.stderr
     assert "fx_rates/ landing folder" in run.result.stderr
     assert (sha256(first_run.serving), first_run.serving.stat().st_ino) == before
