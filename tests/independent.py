@@ -70,10 +70,18 @@ def latest_rows(landing: Path, source: str, key: tuple[str, ...], valid) -> dict
 
 
 def fx_rates(seed_csv: Path) -> dict[str, list[tuple[dt.date, float]]]:
+    """USD per unit of each currency per ECB day, from the seed's ECB shape (a column of units per 1 EUR
+    per currency): (USD per EUR) / (currency per EUR); EUR is the USD column itself, USD is 1.
+    (The landed fx_rates/ source is not read: the generated shop lands none.)"""
     rates: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
     with seed_csv.open() as handle:
         for row in csv.DictReader(handle):
-            rates[row["currency"]].append((dt.date.fromisoformat(row["rate_date"]), float(row["usd_per_unit"])))
+            day = dt.date.fromisoformat(row.pop("rate_date"))
+            usd_per_eur = float(row["usd"])
+            rates["EUR"].append((day, usd_per_eur))
+            for code, per_eur in row.items():
+                if per_eur:
+                    rates[code.upper()].append((day, 1.0 if code == "usd" else usd_per_eur / float(per_eur)))
     for series in rates.values():
         series.sort()
     return rates

@@ -27,10 +27,12 @@ def blank_as_null(expression: str) -> str:
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str = "varchar"  # varchar, timestamp, date, decimal, integer, boolean
+    type: str = "varchar"  # varchar, timestamp, date, decimal, double, integer, boolean
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    positive: bool = False  # a number that must be > 0 (a rate)
+    pattern: str | None = None  # a regular expression the whole (trimmed) text must match
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,19 @@ class TableContract:
     columns: tuple[Column, ...] = field(default_factory=tuple)
 
 
-def _c(name: str, type_: str = "varchar", required: bool = False, minimum=None, maximum=None) -> Column:
-    return Column(name, type_, required, minimum, maximum)
+def _c(
+    name: str,
+    type_: str = "varchar",
+    required: bool = False,
+    minimum=None,
+    maximum=None,
+    positive: bool = False,
+    pattern: str | None = None,
+) -> Column:
+    return Column(name, type_, required, minimum, maximum, positive, pattern)
+
+
+CURRENCY_CODE = "[A-Za-z]{3}"
 
 
 TABLES: dict[str, TableContract] = {
@@ -204,6 +217,17 @@ TABLES: dict[str, TableContract] = {
                 _c("engagements", "integer", minimum=0),
                 _c("clicks", "integer", minimum=0),
                 _c("followers", "integer", minimum=0),
+            ),
+        ),
+        TableContract(
+            "fx_rates",
+            ("rate_date", "currency"),
+            (
+                _c("rate_date", "date", True),
+                _c("currency", required=True, pattern=CURRENCY_CODE),
+                # 1 unit of currency = rate units of quote_currency on rate_date
+                _c("rate", "double", True, positive=True),
+                _c("quote_currency", required=True, pattern=CURRENCY_CODE),
             ),
         ),
     )

@@ -49,12 +49,20 @@ def _check(column: Column, present: set[str]) -> list[str]:
         "timestamp": f"try_cast({value} as timestamptz)",
         "date": f"try_cast({value} as date)",
         "decimal": f"try_cast({value} as decimal(18, 4))",
+        # a rate such as 0.0000612 (USD per IDR) keeps its digits
+        "double": f"try_cast({value} as double)",
         # try_cast('1.5' as bigint) rounds to 2: integers must look like integers.
         "integer": f"case when regexp_full_match({value}, '[+-]?[0-9]+') then try_cast({value} as bigint) end",
         "boolean": f"try_cast({value} as boolean)",
     }.get(column.type)
+    if column.pattern:
+        checks.append(
+            f"when {value} is not null and not regexp_full_match({value}, '{column.pattern}') then 'invalid {name}'"
+        )
     if cast:
         checks.append(f"when {value} is not null and {cast} is null then 'unparseable {name}'")
+    if column.positive:
+        checks.append(f"when not ({cast} > 0 and isfinite({cast})) then '{name} not positive'")
     if column.minimum == 0 and column.maximum is None:
         checks.append(f"when {cast} < 0 then 'negative {name}'")
     elif column.minimum is not None or column.maximum is not None:

@@ -157,9 +157,16 @@ items as (
       and try_cast(quantity as integer) >= 0 and try_cast(unit_price as decimal(18, 2)) is not null
     qualify row_number() over (partition by order_id, line_id order by filename desc, line_number desc) = 1
 ),
+-- the seed is the ECB's shape: a column of units per 1 EUR per currency; USD per unit = USD per EUR / that
+fx_wide as (
+    select *, cast(usd as double) as usd_per_eur from read_csv('{seeds}/fx_rates.csv', all_varchar = true)
+),
 fx as (
-    select currency, cast(rate_date as date) as rate_date, usd_per_unit
-    from read_csv('{seeds}/fx_rates.csv', all_varchar = false)
+    select upper(currency) as currency, cast(rate_date as date) as rate_date, usd_per_eur / cast(per_eur as double)
+        as usd_per_unit
+    from (unpivot fx_wide on columns(* exclude (rate_date, usd_per_eur)) into name currency value per_eur)
+    union all
+    select 'EUR', cast(rate_date as date), usd_per_eur from fx_wide
 ),
 totals as (
     select order_id, sum(quantity * unit_price) as gmv, sum(discount) as line_discounts

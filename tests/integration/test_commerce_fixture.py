@@ -8,21 +8,22 @@ The pipeline runs once as shipped (reporting_timezone UTC), then a copy of the
 warehouse is rebuilt with reporting_timezone Asia/Tokyo (UTC+9, no DST) and
 churn_days 45; most figures below are for the Tokyo build.
 
-FX rates used, read from seeds/fx_rates.csv (usd_per_unit; USD is 1):
-  EUR 2026-01-30 1.102216   (Friday: the rate in force on Sat 01-31 and Sun 02-01)
-  GBP 2026-02-20 1.307688
-  EUR 2026-03-05 1.066621
+FX rates used: the ECB reference rates in seeds/fx_rates.csv (units per 1 EUR);
+USD per unit = (USD per EUR) / (currency per EUR) on the same ECB day:
+  EUR 2026-01-30 USD 1.1919 -> 1.1919   (Friday: the rate in force on Sat 01-31 and Sun 02-01)
+  GBP 2026-02-20 USD 1.1767, GBP 0.8728 -> 1.1767 / 0.8728 = 1.34818973
+  EUR 2026-03-05 USD 1.1618 -> 1.1618
 
 Orders, newest version (one load, so the file that sorts last wins):
   OA1  A  2026-01-10 15:00Z  USD  lines 2 x 10.00 + 1 x 5.00   discount_total 3.00 (v1 0.00, v2 2.00, v3 3.00)
        Tokyo date 01-11.  gmv 25.00, discounts 3.00, net 22.00, units 3
   OB1  B  2026-01-31 23:30Z  EUR  1 x 100.00, no discount_total, line discount 0
-       UTC date 01-31, Tokyo date 02-01 (08:30).  gmv 100 x 1.102216 = 110.2216 -> 110.22, net 110.22, units 1
+       UTC date 01-31, Tokyo date 02-01 (08:30).  gmv 100 x 1.1919 = 119.19, net 119.19, units 1
   OC1  C  2026-02-10 12:00Z  USD  cancelled in the last file: in no KPI; C is no customer
   OD1  D  2026-02-20 12:00Z  GBP  2 x 15.00, line discount 3.00 (no discount_total, so the line's counts)
-       gmv 30 x 1.307688 = 39.23064 -> 39.23, discounts 3 x 1.307688 = 3.923064 -> 3.92, net 35.31, units 2
+       gmv 30 x 1.34818973 = 40.4456920 -> 40.45, discounts 3 x 1.34818973 = 4.0445692 -> 4.04, net 36.41, units 2
   OA2  A  2026-03-25 12:00Z  USD  1 x 40.00: gmv 40.00, net 40.00, units 1
-Refund R1 on OB1, 2026-03-05 10:00Z, 20.00 EUR x 1.066621 = 21.33242 -> 21.33, 1 unit.
+Refund R1 on OB1, 2026-03-05 10:00Z, 20.00 EUR x 1.1618 = 23.236 -> 23.24, 1 unit.
 Marketing spend (USD, google / cpc / winter): 02-10 50.00 for 1,000 impressions and 0 clicks;
 02-11 0.00, 0 impressions, 0 clicks. Social posts: IG1 02-12 500 impressions, engagements and
 clicks empty; IG2 02-13 everything empty. No events, tickets, reviews, NPS or inventory.
@@ -100,12 +101,12 @@ def test_restated_and_cancelled_orders(builds) -> None:
         Decimal("22.00"),
     )
     assert orders["OC1"]["is_cancelled"] and not orders["OA1"]["is_cancelled"]
-    # OB1: 100 EUR at 1.102216; OD1: 30 GBP at 1.307688 less 3 GBP line discount
-    assert orders["OB1"]["gmv"] == Decimal("110.22")
+    # OB1: 100 EUR at 1.1919; OD1: 30 GBP at 1.1767 / 0.8728 less 3 GBP line discount (module docstring)
+    assert orders["OB1"]["gmv"] == Decimal("119.19")
     assert (orders["OD1"]["gmv"], orders["OD1"]["discount_total"], orders["OD1"]["net_sales"]) == (
-        Decimal("39.23"),
-        Decimal("3.92"),
-        Decimal("35.31"),
+        Decimal("40.45"),
+        Decimal("4.04"),
+        Decimal("36.41"),
     )
 
 
@@ -114,8 +115,8 @@ def test_order_items_spread_the_order_discount(builds) -> None:
     # OA1's discount_total 3.00 spread by GMV share: 3 x 20/25 = 2.40 and 3 x 5/25 = 0.60
     assert (items["OA1-1"]["discount"], items["OA1-1"]["net_sales"]) == (Decimal("2.40"), Decimal("17.60"))
     assert (items["OA1-2"]["discount"], items["OA1-2"]["net_sales"]) == (Decimal("0.60"), Decimal("4.40"))
-    # OD1 keeps its line discount: 3 GBP -> 3.92
-    assert items["OD1-1"]["discount"] == Decimal("3.92")
+    # OD1 keeps its line discount: 3 GBP -> 4.04
+    assert items["OD1-1"]["discount"] == Decimal("4.04")
 
 
 def test_kpi_monthly_in_tokyo(builds) -> None:
@@ -131,24 +132,24 @@ def test_kpi_monthly_in_tokyo(builds) -> None:
         Decimal("3.00"),
         Decimal("22.00"),
     )
-    # February: OB1 + OD1 (OC1 cancelled): gmv 110.22 + 39.23, discounts 0 + 3.92, net 110.22 + 35.31
+    # February: OB1 + OD1 (OC1 cancelled): gmv 119.19 + 40.45, discounts 0 + 4.04, net 119.19 + 36.41
     assert (feb["orders"], feb["units_sold"], feb["gmv"], feb["discounts"], feb["net_sales"]) == (
         2,
         3,
-        Decimal("149.45"),
-        Decimal("3.92"),
-        Decimal("145.53"),
+        Decimal("159.64"),
+        Decimal("4.04"),
+        Decimal("155.60"),
     )
-    assert feb["aov"] == pytest.approx(145.53 / 2)
-    # March: OA2 40.00; R1 21.33 lands on its refund date (March), not on OB1's month
+    assert feb["aov"] == pytest.approx(155.60 / 2)
+    # March: OA2 40.00; R1 23.24 lands on its refund date (March), not on OB1's month
     assert (mar["orders"], mar["net_sales"], mar["refunds"], mar["net_revenue"]) == (
         1,
         Decimal("40.00"),
-        Decimal("21.33"),
-        Decimal("18.67"),
+        Decimal("23.24"),
+        Decimal("16.76"),
     )
     assert feb["refunds"] == Decimal("0.00")
-    assert mar["refund_rate"] == pytest.approx(21.33 / 40.00)
+    assert mar["refund_rate"] == pytest.approx(23.24 / 40.00)
     # 1 unit returned over 1 unit sold in March
     assert mar["return_rate_units"] == pytest.approx(1.0)
     # new customers: A in January; B and D in February (C never ordered for real)
@@ -178,11 +179,11 @@ def test_dim_customers_in_tokyo(builds) -> None:
     # A: OA1 22.00 + OA2 40.00, two orders, cohort January, week of Sun 01-11 starts Mon 01-05
     assert (a["orders_count"], a["historical_clv"], a["is_repeat_customer"]) == (2, Decimal("62.00"), True)
     assert (a["cohort_month"], a["cohort_week"], a["is_churned"]) == (D(2026, 1, 1), D(2026, 1, 5), False)
-    # B: 110.22 net sales, 21.33 refunded -> CLV 88.89; 03-25 - 02-01 = 52 days >= 45: churned
+    # B: 119.19 net sales, 23.24 refunded -> CLV 95.95; 03-25 - 02-01 = 52 days >= 45: churned
     assert (b["net_sales"], b["refunds"], b["historical_clv"]) == (
-        Decimal("110.22"),
-        Decimal("21.33"),
-        Decimal("88.89"),
+        Decimal("119.19"),
+        Decimal("23.24"),
+        Decimal("95.95"),
     )
     assert (b["days_since_last_order"], b["is_churned"], b["cohort_week"]) == (52, True, D(2026, 1, 26))
     # C's only order was cancelled: no customer in any KPI
@@ -209,13 +210,13 @@ def test_cohorts_and_lifecycle_in_tokyo(builds) -> None:
     )
     # January cohort {A}: periods 0..2 up to the as-of month (March), February with zeros, A back in March.
     #   revenue: 22.00 in January, 40.00 in March -> cumulative 22, 22, 62
-    # February cohort {B, D}: B's refund of 21.33 lands in March: 145.53, then 145.53 - 21.33 = 124.20
+    # February cohort {B, D}: B's refund of 23.24 lands in March: 155.60, then 155.60 - 23.24 = 132.36
     assert [tuple(r.values()) for r in cohorts] == [
         (D(2026, 1, 1), 0, 1, 1, 1.0, Decimal("22.00")),
         (D(2026, 1, 1), 1, 1, 0, 0.0, Decimal("22.00")),
         (D(2026, 1, 1), 2, 1, 1, 1.0, Decimal("62.00")),
-        (D(2026, 2, 1), 0, 2, 2, 1.0, Decimal("145.53")),
-        (D(2026, 2, 1), 1, 2, 0, 0.0, Decimal("124.20")),
+        (D(2026, 2, 1), 0, 2, 2, 1.0, Decimal("155.60")),
+        (D(2026, 2, 1), 1, 2, 0, 0.0, Decimal("132.36")),
     ]
     lifecycle = rows(
         builds["tokyo"],
@@ -246,9 +247,10 @@ def test_orders_without_a_session_fall_in_unknown(builds) -> None:
 
 
 def test_a_currency_without_a_rate_fails_the_build_loudly(tmp_path) -> None:
-    # one more order in XYZ, a currency the fx_rates seed does not know: the
-    # error-severity not_null test on its fx_rate must fail the build (instead
-    # of the order's revenue turning into a null that sums as nothing)
+    # one more order in XYZ, a currency neither the ECB seed nor a landed
+    # fx_rates/ file knows: the build must stop (instead of the order's revenue
+    # turning into a null that sums as nothing), with a message naming the
+    # currency, the first date without a rate and how to add rates
     landing = tmp_path / "landing"
     shutil.copytree(FIXTURE, landing)
     (landing / "orders" / "2026-03-27.csv").write_text(
@@ -262,18 +264,20 @@ def test_a_currency_without_a_rate_fails_the_build_loudly(tmp_path) -> None:
     )
     result = dbt_build(Path(env["ECOM_WAREHOUSE"]), tmp_path / "dbt_target", check=False)
     assert result.returncode != 0
-    assert "not_null_int_orders_converted_to_reporting_currency_fx_rate" in result.stdout
+    assert "Missing fx rates to convert to the reporting currency USD" in result.stdout
+    assert "XYZ: no rate on 2026-03-26 (the first order_date without one" in result.stdout
+    assert "fx_rates/ landing folder" in result.stdout and "make fx-seed" in result.stdout
 
 
 def test_a_ratio_is_zero_over_a_zero_numerator_and_null_over_a_zero_denominator(builds) -> None:
     # Issue 17: refund_rate was null in a month with sales and no refunds. Tokyo months (module docstring):
     #   Jan: OA1, 1 order, 3 units, net 22.00, no refund; A new; no spend
-    #   Feb: OB1 + OD1, 2 orders, 3 units, net 145.53, no refund; B and D new; spend 50.00 (02-10, Winter)
-    #   Mar: OA2, 1 order, 1 unit, net 40.00; R1 21.33 with 1 unit; no new customer (A returns)
+    #   Feb: OB1 + OD1, 2 orders, 3 units, net 155.60, no refund; B and D new; spend 50.00 (02-10, Winter)
+    #   Mar: OA2, 1 order, 1 unit, net 40.00; R1 23.24 with 1 unit; no new customer (A returns)
     # No support ticket, review, NPS response, inventory snapshot or session lands in this shop.
     jan, feb, mar = by_month(builds["tokyo"]).values()
-    # 0 refunds / net sales 22.00 and 145.53 = 0 (not null); March 21.33 / 40.00
-    assert [m["refund_rate"] for m in (jan, feb, mar)] == [0.0, 0.0, pytest.approx(21.33 / 40.00)]
+    # 0 refunds / net sales 22.00 and 155.60 = 0 (not null); March 23.24 / 40.00
+    assert [m["refund_rate"] for m in (jan, feb, mar)] == [0.0, 0.0, pytest.approx(23.24 / 40.00)]
     # 0 returned units / 3 units sold = 0; March 1 / 1
     assert [m["return_rate_units"] for m in (jan, feb, mar)] == [0.0, 0.0, 1.0]
     # no complaint ticket and no review over 1, 2 and 1 orders: 0 each month (the operations

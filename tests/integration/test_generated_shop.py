@@ -208,7 +208,8 @@ def test_ingest_summary_counts_every_source(generated_run: PipelineRun) -> None:
             "select source, files_loaded, rows_loaded, rows_rejected, duplicate_rows from marts.ingest_summary",
         )
     }
-    assert len(summary) == 13
+    assert len(summary) == 14  # every landing source, fx_rates (optional, none here) included
+    assert summary["fx_rates"] == (0, 0, 0, 0)
     files_loaded, rows_loaded, rows_rejected, duplicate_rows = summary["events"]
     assert rows_rejected == sum(manifest["event_faults"].values())
     assert duplicate_rows == manifest["event_duplicates"]

@@ -205,12 +205,13 @@ def test_serving_file_has_column_docs_and_opens_in_duckdb_1_1(first_run, tmp_pat
 # last: it leaves the landing folder failing on purpose
 def test_a_failing_error_test_blocks_the_publish_and_keeps_the_old_serving_file(first_run) -> None:
     before = (sha256(first_run.serving), first_run.serving.stat().st_ino)
-    # an order in a currency the fx_rates seed does not know fails an error-severity dbt test
+    # an order in a currency without any rate stops the build, naming the currency and date
     (first_run.landing / "orders" / "2026-03-09.csv").write_text(
         "order_id,customer_id,created_at,status,currency,subtotal,discount_total,shipping_total,tax_total,total,"
         "payment_method,source_name\nOX1,C9,2026-03-05T12:00:00Z,paid,XYZ,10.00,0,0,0,10.00,card,web\n"
     )
     run = run_pipeline(first_run.warehouse.parent, first_run.landing)
     assert run.result.returncode == 1
-    assert "not_null_int_orders_converted_to_reporting_currency_fx_rate" in run.result.stderr
+    assert "XYZ: no rate on 2026-03-05 (the first order_date without one" in run.result.stderr
+    assert "fx_rates/ landing folder" in run.result.stderr
     assert (sha256(first_run.serving), first_run.serving.stat().st_ino) == before

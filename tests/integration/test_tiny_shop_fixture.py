@@ -58,8 +58,9 @@ def test_sessions_bounces_and_conversions(tiny_run: PipelineRun) -> None:
 
 def test_orders_revenue_and_customers(tiny_run: PipelineRun) -> None:
     days = kpi(tiny_run)
-    # O5: 50.00 GBP at Friday's rate 1.302803 (Sunday has none) = 65.14
-    assert days[D(2026, 3, 1)]["gmv"] == Decimal("65.14")
+    # O5: 50.00 GBP at Friday 02-27's ECB rates (Sunday has none): USD 1.1805 and GBP 0.8763 per EUR,
+    # 50 x 1.1805 / 0.8763 = 67.357 -> 67.36
+    assert days[D(2026, 3, 1)]["gmv"] == Decimal("67.36")
     assert days[D(2026, 3, 1)]["new_customers"] == 1
     # O1 (50.00 - 5.00) and O4 (15.00); O3 was restated as cancelled
     assert days[D(2026, 3, 2)]["orders"] == 2
@@ -67,9 +68,10 @@ def test_orders_revenue_and_customers(tiny_run: PipelineRun) -> None:
     assert days[D(2026, 3, 2)]["net_sales"] == Decimal("60.00")
     assert days[D(2026, 3, 2)]["aov"] == pytest.approx(30.00)
     assert days[D(2026, 3, 2)]["new_customers"] == 2
-    # O2: 100 EUR x 1.069130 = 106.91; line discount 10 EUR = 10.69; net 96.22
-    assert days[D(2026, 3, 3)]["gmv"] == Decimal("106.91")
-    assert days[D(2026, 3, 3)]["net_sales"] == Decimal("96.22")
+    # O2: 100 EUR x 1.1606 (ECB USD per EUR on 03-03) = 116.06; line discount 10 EUR = 11.606 -> 11.61;
+    # net 116.06 - 11.61 = 104.45
+    assert days[D(2026, 3, 3)]["gmv"] == Decimal("116.06")
+    assert days[D(2026, 3, 3)]["net_sales"] == Decimal("104.45")
     # R1 lands on its refund date
     assert days[D(2026, 3, 4)]["refunds"] == Decimal("10.00")
     assert days[D(2026, 3, 4)]["net_revenue"] == Decimal("-10.00")

@@ -1,3 +1,5 @@
+{{ config(post_hook="{{ raise_if_fx_rates_missing(this, 'currency', 'spend_date', 'spend') }}") }}
+
 with
 
 spend as (
@@ -21,7 +23,7 @@ final as (
         spend.currency,
         spend.spend as spend_local,
         -- converted at the spend date's rate; rounded to cents per row
-        cast(round(spend.spend * {{ fx_rate_to_reporting('spend.currency', 'spend_fx', 'reporting_fx') }}, 2) as decimal(18, 2)) as spend,
+        cast(round(spend.spend * {{ fx_rate_to_reporting('spend.currency', 'spend_fx') }}, 2) as decimal(18, 2)) as spend,
         spend.impressions,
         spend.clicks,
         spend.utm_source,
@@ -29,7 +31,6 @@ final as (
         spend.utm_campaign
     from spend
     {{ left_join_fx_rate('fx', 'spend_fx', 'spend.currency', 'spend.spend_date') }}
-    {{ left_join_fx_rate('fx', 'reporting_fx', "'" ~ var('reporting_currency') ~ "'", 'spend.spend_date') }}
 
 )
 

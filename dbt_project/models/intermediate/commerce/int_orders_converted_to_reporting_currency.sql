@@ -1,3 +1,5 @@
+{{ config(post_hook="{{ raise_if_fx_rates_missing(this, 'currency', 'order_date', 'fx_rate') }}") }}
+
 with
 
 orders as (
@@ -43,10 +45,9 @@ with_rates as (
 
     select
         orders_dated.*,
-        {{ fx_rate_to_reporting('orders_dated.currency', 'order_fx', 'reporting_fx') }} as fx_rate
+        {{ fx_rate_to_reporting('orders_dated.currency', 'order_fx') }} as fx_rate
     from orders_dated
     {{ left_join_fx_rate('fx', 'order_fx', 'orders_dated.currency', 'orders_dated.order_date') }}
-    {{ left_join_fx_rate('fx', 'reporting_fx', "'" ~ var('reporting_currency') ~ "'", 'orders_dated.order_date') }}
 
 ),
 

@@ -1,3 +1,5 @@
+{{ config(post_hook="{{ raise_if_fx_rates_missing(this, 'currency', 'refund_date', 'amount') }}") }}
+
 with
 
 refunds as (
@@ -39,14 +41,13 @@ final as (
         refunds_dated.refund_date,
         refunds_dated.currency,
         -- converted at the refund date's rate: the money left on that day
-        cast(round(refunds_dated.amount * {{ fx_rate_to_reporting('refunds_dated.currency', 'refund_fx', 'reporting_fx') }}, 2) as decimal(18, 2))
+        cast(round(refunds_dated.amount * {{ fx_rate_to_reporting('refunds_dated.currency', 'refund_fx') }}, 2) as decimal(18, 2))
             as amount,
         refunds_dated.product_id,
         refunds_dated.quantity,
         refunds_dated.reason
     from refunds_dated
     {{ left_join_fx_rate('fx', 'refund_fx', 'refunds_dated.currency', 'refunds_dated.refund_date') }}
-    {{ left_join_fx_rate('fx', 'reporting_fx', "'" ~ var('reporting_currency') ~ "'", 'refunds_dated.refund_date') }}
 
 )
 

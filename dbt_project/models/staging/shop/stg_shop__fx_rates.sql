@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('shop', 'fx_rates') }}
+
+),
+
+latest as (
+
+    {{ newest_version('source', ['rate_date', 'currency']) }}
+
+),
+
+final as (
+
+    select
+        cast(rate_date as date) as rate_date,
+        upper(currency) as currency,
+        upper(quote_currency) as quote_currency,
+        -- 1 unit of currency = rate units of quote_currency on rate_date
+        cast(rate as double) as rate
+    from latest
+
+)
+
+select * from final
