@@ -5,21 +5,24 @@ fct_events, fct_sessions) keep the rows earlier runs wrote and re-derive only
 what new loads touch. A row they hold was computed with the settings of its
 run: the session timeout and lateness bound (int_events_sessionized), the
 reporting time zone (event and session dates), the shop domains (direct or
-referral) and the funnel steps (fct_sessions.funnel_step_reached). Change one
-of these and the stored rows are stale, so the next build is a full refresh.
+referral) and the funnel steps (fct_sessions.funnel_step_reached), and the
+editable seeds they read (event name aliases, referrer domains, channel rules,
+bot patterns). Change one of these and the stored rows are stale, so the next
+build is a full refresh.
 The settings of the last successful build are kept in the warehouse, in
 raw.build_settings; the table models always use the current settings.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from orchestration.settings import ShopSettings
+from orchestration.settings import REPO_ROOT, ShopSettings
 
 # The settings that incremental models (or the views and macros they read) use.
 # tests/unit/test_history_settings.py checks this list against the dbt manifest.
@@ -30,11 +33,21 @@ HISTORY_SETTINGS = (
     "ecom__shop_domains",
     "funnel_steps",
 )
+# The seeds incremental models read (checked against the manifest by the same test): an edited
+# seed, say a new event name alias, is recorded by its content's checksum.
+HISTORY_SEEDS = ("bot_user_agent_patterns", "channel_rules", "event_name_aliases", "referrer_domains")
+SEEDS_DIR = REPO_ROOT / "seeds"
 TABLE = "raw.build_settings"
 
 
+def _seed_checksum(name: str) -> str:
+    return "sha256:" + hashlib.sha256((SEEDS_DIR / f"{name}.csv").read_bytes()).hexdigest()
+
+
 def history_values(shop: ShopSettings) -> dict[str, Any]:
-    return {name: shop.values[name] for name in HISTORY_SETTINGS}
+    values: dict[str, Any] = {name: shop.values[name] for name in HISTORY_SETTINGS}
+    values |= {f"seeds/{name}.csv": _seed_checksum(name) for name in HISTORY_SEEDS}
+    return values
 
 
 def _stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:

@@ -5,8 +5,10 @@
     {{ return(adapter.dispatch('normalized_event_name', 'ecom_analytics')(value)) }}
 {%- endmacro %}
 
+{#- the pattern reaches the regex engine as written on both engines (Spark:
+    escapedStringLiterals in profiles.yml), so \s is the regex's whitespace -#}
 {% macro default__normalized_event_name(value) -%}
-    trim(regexp_replace(lower({{ value }}), '[ \t_-]+', ' '))
+    trim(regexp_replace(lower({{ value }}), '[\s_-]+', ' '))
 {%- endmacro %}
 
 {% macro duckdb__normalized_event_name(value) -%}

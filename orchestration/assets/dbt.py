@@ -51,7 +51,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterat
         changed = changed_history_settings(settings.warehouse, shop)
         if changed:
             context.log.warning(
-                "settings that shape the stored sessions and dates changed since the last build ("
+                "settings or seeds that shape the stored sessions and dates changed since the last build ("
                 + "; ".join(f"{name}: {json.dumps(old)} -> {json.dumps(new)}" for name, (old, new) in changed.items())
                 + "): this build is a full refresh"
             )

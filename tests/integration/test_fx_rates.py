@@ -163,3 +163,23 @@ def test_a_landed_rate_in_an_unknown_quote_currency_stops_the_build(tmp_path: Pa
     assert result.returncode != 0
     assert "Landed fx_rates/ rows whose quote_currency has no rate on their rate_date" in result.stdout
     assert "CHF quoted in ABC: 1 rate(s) from 2026-03-03" in result.stdout
+
+
+def test_no_rate_runs_across_a_gap_of_the_reporting_currency(fx_run: PipelineRun, tmp_path: Path) -> None:
+    """The ECB published no ISK rate from 2008-12-10 to 2018-01-31 (seed: last 2008-12-09, next
+    2018-02-01). With ISK as the reporting currency, a USD amount of 2009 has no ISK rate at all: the
+    2008-12-09 cross rate must stop at the next ECB day, 2008-12-10, not cover the nine years (the build
+    would then convert 2009-2017 at a 2008 rate, silently)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(fx_run.warehouse, warehouse)
+    run_dbt(
+        ["run", "--quiet", "--select", "int_fx_rates_valid_ranges", "--vars", '{"reporting_currency": "ISK"}'],
+        tmp_path / "target",
+        {"ECOM_WAREHOUSE": str(warehouse)},
+    )
+    usd = query(
+        warehouse,
+        "select valid_from, valid_to from intermediate.int_fx_rates_valid_ranges "
+        "where currency = 'USD' and valid_from between '2008-12-09' and '2018-02-01' order by valid_from",
+    )
+    assert usd == [(dt.date(2008, 12, 9), dt.date(2008, 12, 10)), (dt.date(2018, 2, 1), dt.date(2018, 2, 2))]

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from orchestration import history_settings
 from orchestration.assets.dbt import build_args
-from orchestration.history_settings import HISTORY_SETTINGS, changed_history_settings, record_history_settings
-from orchestration.settings import SHOP_SETTINGS, load_shop_settings
+from orchestration.history_settings import (
+    HISTORY_SEEDS,
+    HISTORY_SETTINGS,
+    changed_history_settings,
+    record_history_settings,
+)
+from orchestration.settings import REPO_ROOT, SHOP_SETTINGS, load_shop_settings
 
 VAR_CALL = re.compile(r"""var\(\s*['"](\w+)['"]""")
 
@@ -53,6 +60,51 @@ def settings_read_by_incremental_models(manifest: dict) -> set[str]:
 def test_the_history_settings_are_exactly_those_incremental_models_read(dbt_manifest: Path) -> None:
     manifest = json.loads(dbt_manifest.read_text())
     assert settings_read_by_incremental_models(manifest) == set(HISTORY_SETTINGS)
+
+
+def seeds_read_by_incremental_models(manifest: dict) -> set[str]:
+    """Seeds an incremental model reads, directly or through the non-incremental models it reads."""
+    nodes = manifest["nodes"]
+    found: set[str] = set()
+
+    def visit(unique_id: str, start: bool) -> None:
+        node = nodes.get(unique_id)
+        if node is None:
+            return
+        if node["resource_type"] == "seed":
+            found.add(node["name"])
+            return
+        if node["resource_type"] != "model" or (not start and node["config"]["materialized"] == "incremental"):
+            return
+        for upstream in node["depends_on"]["nodes"]:
+            visit(upstream, start=False)
+
+    for unique_id, node in nodes.items():
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental":
+            visit(unique_id, start=True)
+    return found
+
+
+def test_the_history_seeds_are_exactly_those_incremental_models_read(dbt_manifest: Path) -> None:
+    manifest = json.loads(dbt_manifest.read_text())
+    assert seeds_read_by_incremental_models(manifest) == set(HISTORY_SEEDS)
+
+
+def test_an_edited_seed_asks_for_a_full_refresh_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(REPO_ROOT / "seeds", seeds)
+    monkeypatch.setattr(history_settings, "SEEDS_DIR", seeds)
+    warehouse = tmp_path / "warehouse.duckdb"
+    shop = load_shop_settings()
+    record_history_settings(warehouse, shop)
+    assert changed_history_settings(warehouse, shop) == {}
+    # a shop maps its own event name: stored events named the old way are stale
+    with (seeds / "event_name_aliases.csv").open("a") as aliases:
+        aliases.write("checkout begun,Checkout Started,this shop\n")
+    changed = changed_history_settings(warehouse, shop)
+    assert list(changed) == ["seeds/event_name_aliases.csv"]
+    record_history_settings(warehouse, shop)
+    assert changed_history_settings(warehouse, shop) == {}
 
 
 def test_a_changed_history_setting_asks_for_a_full_refresh_once(

@@ -50,46 +50,58 @@ ecb_days as (
 
 ),
 
-ecb_ends as (
-
-    select
-        rate_date,
-        currency,
-        units_per_eur,
-        -- the next ECB day when the ECB has no rate for the currency that day
-        -- (a suspended or retired currency): this rate stops there
-        case
-            when lead(units_per_eur) over (partition by currency order by rate_date) is null
-                then lead(rate_date) over (partition by currency order by rate_date)
-        end as ecb_valid_to
-    from ecb_days
-
-),
-
 reporting_per_eur as (
 
     select
         rate_date,
         units_per_eur as reporting_per_eur
-    from ecb_ends
+    from ecb_days
     where currency = '{{ reporting_currency }}'
         and units_per_eur is not null
 
 ),
 
-ecb_rates as (
+ecb_cross as (
 
     -- cross rate through the euro on the same ECB day:
-    -- reporting per unit = (reporting per EUR) / (currency per EUR)
+    -- reporting per unit = (reporting per EUR) / (currency per EUR);
+    -- null on an ECB day without a rate for either currency
     select
-        ecb_ends.rate_date,
-        ecb_ends.currency,
-        reporting_per_eur.reporting_per_eur / ecb_ends.units_per_eur as reporting_per_unit,
-        ecb_ends.ecb_valid_to
+        ecb_days.rate_date,
+        ecb_days.currency,
+        reporting_per_eur.reporting_per_eur / ecb_days.units_per_eur as reporting_per_unit
+    from ecb_days
+    left join reporting_per_eur
+        on reporting_per_eur.rate_date = ecb_days.rate_date
+
+),
+
+ecb_ends as (
+
+    select
+        rate_date,
+        currency,
+        reporting_per_unit,
+        -- the next ECB day without a cross rate (the currency or the reporting
+        -- currency suspended or retired there, e.g. ISK 2008-2017): this rate
+        -- stops there instead of running across the gap
+        case
+            when lead(reporting_per_unit) over (partition by currency order by rate_date) is null
+                then lead(rate_date) over (partition by currency order by rate_date)
+        end as ecb_valid_to
+    from ecb_cross
+
+),
+
+ecb_rates as (
+
+    select
+        rate_date,
+        currency,
+        reporting_per_unit,
+        ecb_valid_to
     from ecb_ends
-    inner join reporting_per_eur
-        on reporting_per_eur.rate_date = ecb_ends.rate_date
-    where ecb_ends.units_per_eur is not null
+    where reporting_per_unit is not null
 
 ),
 

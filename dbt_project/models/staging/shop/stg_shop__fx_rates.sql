@@ -6,9 +6,11 @@ source as (
 
 ),
 
+-- restatements: the newest version wins per day and currency, however the
+-- file wrote them (gbp / GBP, 2026-03-04 / 2026-03-04 00:00)
 latest as (
 
-    {{ newest_version('source', ['rate_date', 'currency']) }}
+    {{ newest_version('source', ['cast(rate_date as date)', 'upper(currency)']) }}
 
 ),
 
