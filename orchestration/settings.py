@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import difflib
 import json
+import math
 import os
 import re
 import sys
@@ -131,6 +133,8 @@ def _number_above_zero(value: Any) -> float | int:
         raise _Invalid(f"{value!r} is not a number")
     if not value > 0:  # also refuses nan
         raise _Invalid(f"{value} is not above 0")
+    if not math.isfinite(value):
+        raise _Invalid(f"{value} is not a finite number")
     return value
 
 
@@ -162,10 +166,30 @@ def _sql_text(value: Any, what: str) -> str:
     return value
 
 
+def _normalized_event_name(name: str) -> str:
+    """As the dbt macro normalized_event_name: lower case, runs of whitespace, _ and - as one space."""
+    return re.sub(r"[\s_-]+", " ", name.lower()).strip()
+
+
+def _event_name_aliases() -> dict[str, str]:
+    path = REPO_ROOT / "seeds" / "event_name_aliases.csv"
+    with path.open(newline="") as aliases:
+        return {row["alias"]: row["event_name"] for row in csv.DictReader(aliases)}
+
+
 def _funnel_steps(value: Any) -> list[str]:
     if not isinstance(value, list) or not value:
         raise _Invalid(f"{value!r} is not a non-empty list")
     steps = [_sql_text(step, f"step {number}") for number, step in enumerate(value, start=1)]
+    # staging renames spec v1, GA4 and other-case names to their v2 name: a step named otherwise
+    # would match no event
+    aliases = _event_name_aliases()
+    for number, step in enumerate(steps, start=1):
+        v2_name = aliases.get(_normalized_event_name(step))
+        if v2_name is not None and v2_name != step:
+            raise _Invalid(
+                f"step {number} {step!r} counts as {v2_name!r} (seeds/event_name_aliases.csv): write {v2_name!r}"
+            )
     repeated = sorted({step for step in steps if steps.count(step) > 1})
     if repeated:
         raise _Invalid(f"step {repeated[0]!r} is listed twice")

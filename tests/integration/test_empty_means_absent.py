@@ -274,7 +274,7 @@ def build(workdir: Path, visitors: list[tuple[list[dict], list[dict], list[str]]
 
 
 @settings(
-    max_examples=int(os.environ.get("ECOM_HYPOTHESIS_EXAMPLES", "1")),
+    max_examples=int(os.environ.get("ECOM_HYPOTHESIS_EXAMPLES", "2")),
     deadline=None,
     # each example is one warehouse build: shrinking would rebuild it many times; the
     # failure message lists every drawn change of the failing visitor instead

@@ -50,6 +50,10 @@ def refusal(monkeypatch: pytest.MonkeyPatch, inline: str) -> str:
         ('{"funnel_steps": ["Product Viewed", 3]}', "funnel_steps", "step 2 is 3, not a non-empty text", "names"),
         ('{"funnel_steps": ["Product Viewed", " "]}', "funnel_steps", "step 2 is ' ', not a non-empty", "names"),
         ("{funnel_steps: [Order Completed, Order Completed]}", "funnel_steps", "listed twice", "distinct"),
+        # staging renames spec v1 and other-case names: such a step would match no event
+        ("{funnel_steps: [Viewed Product, Order Completed]}", "funnel_steps", "counts as 'Product Viewed'", "names"),
+        ("{funnel_steps: [order_completed]}", "funnel_steps", "write 'Order Completed'", "names"),
+        ("{ecom__attribution_half_life_days: .inf}", "ecom__attribution_half_life_days", "not a finite", "days"),
         ('{"funnel_steps": ["Men\'s Product Viewed"]}', "funnel_steps", "holds a quote", "without quotes"),
         ("{ecom__shop_domains: [myshop.com, 'http://x.com/']}", "ecom__shop_domains", "is no host name", "host"),
         ("{ecom__shop_domains: {a: 1}}", "ecom__shop_domains", "is not a list", "a list of host names"),
