@@ -115,16 +115,27 @@ extracted as (
 
 ),
 
-named as (
+cleaned as (
 
     select
         extracted.*,
+        -- raw rows loaded before the loader trimmed them: "" and "  " are absent here too
+        {{ blank_as_null('extracted.event') }} as event_name_as_sent,
+        coalesce(extracted.page_url, extracted.properties_url) as any_page_url
+    from extracted
+
+),
+
+named as (
+
+    select
+        cleaned.*,
         -- spec v1 and variant names (other case, spacing, snake_case) count as
         -- their v2 name (seed event_name_aliases); a name with no alias is kept
         event_name_aliases.event_name as aliased_event_name
-    from extracted
+    from cleaned
     left join event_name_aliases
-        on event_name_aliases.alias = {{ normalized_event_name(blank_as_null('extracted.event')) }}
+        on event_name_aliases.alias = {{ normalized_event_name('cleaned.event_name_as_sent') }}
 
 ),
 
@@ -136,29 +147,28 @@ recomputed as (
         -- page and screen calls have no event name: name them for funnels and counts
         coalesce(
             aliased_event_name,
-            {{ blank_as_null('event') }},
+            event_name_as_sent,
             case when type in ('page', 'screen') then 'Page Viewed' end,
             type
         ) as event_name,
-        {{ blank_as_null('event') }} as event_name_as_sent,
+        event_name_as_sent,
         event_at,
         received_at,
-        -- raw rows loaded before the loader trimmed ids: "" and "  " are absent here too
         {{ blank_as_null('anonymous_id') }} as anonymous_id,
         {{ blank_as_null('user_id') }} as user_id,
         previous_id,
         coalesce(page_path, properties_path) as page_path,
-        coalesce(page_url, properties_url) as page_url,
+        any_page_url as page_url,
         -- a server library's page call carries the page in properties, not context.page
         coalesce(page_referrer, case when type in ('page', 'screen') then properties_referrer end) as page_referrer,
         coalesce(page_title, case when type in ('page', 'screen') then properties_title end, screen_name) as page_title,
         -- UTM tags: context.campaign, which analytics.js fills from the page URL;
         -- otherwise the URL's own (a server library's page call sends only the URL)
-        {%- for field, parameter in [('utm_source', 'utm_source'), ('utm_medium', 'utm_medium'), ('utm_campaign', 'utm_campaign')] %}
+        {%- for field in ['utm_source', 'utm_medium', 'utm_campaign'] %}
         lower(coalesce(
             {{ field }},
-            case when coalesce(page_url, properties_url) like '%utm_%'
-                then {{ blank_as_null(url_query_parameter('coalesce(page_url, properties_url)', parameter)) }} end
+            case when any_page_url like '%utm_%'
+                then {{ blank_as_null(url_query_parameter('any_page_url', field)) }} end
         )) as {{ field }},
         {%- endfor %}
         user_agent,
