@@ -53,7 +53,7 @@ def load_settings() -> Settings:
         # Beside the warehouse by default, so pointing ECOM_WAREHOUSE elsewhere
         # keeps Dagster's run history out of data/ as well.
         dagster_home=_path("DAGSTER_HOME", str(warehouse.parent / "dagster_home")),
-        duckdb_memory_limit=os.environ.get("ECOM_DUCKDB_MEMORY_LIMIT", "4GB"),
+        duckdb_memory_limit=os.environ.get("ECOM_DUCKDB_MEMORY_LIMIT", "2GB"),
         duckdb_threads=int(os.environ.get("ECOM_DUCKDB_THREADS", "2")),
         lock_wait_seconds=float(os.environ.get("ECOM_LOCK_WAIT_SECONDS", "1800")),
         raw_parquet_dir=_path("ECOM_RAW_PARQUET_DIR", str(warehouse.parent / "raw_parquet")),

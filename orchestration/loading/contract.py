@@ -21,7 +21,14 @@ def blank_as_null(expression: str) -> str:
     """SQL for a landed text value trimmed of spaces, tabs and line breaks, with "" and whitespace-only
     as null: real senders write "no value" as "" (a browser's empty referrer, an exporter's empty cell),
     and every model must see one kind of absent. Staging's macro blank_as_null is the same rule."""
-    return f"nullif(trim({expression}, ' ' || chr(9) || chr(10) || chr(13)), '')"
+    # trim() only where an edge is a space or a control character: most values have neither, and
+    # trimming every cell of every event cost ~4 s per million events (32 text fields each)
+    trimmed = f"nullif(trim({expression}, ' ' || chr(9) || chr(10) || chr(13)), '')"
+    return (
+        f"case when {expression} = '' then null "
+        f"when ascii({expression}) <= 32 or ascii(right({expression}, 1)) <= 32 then {trimmed} "
+        f"else {expression} end"
+    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import duckdb
 
 from orchestration.loading.contract import EVENT_SOURCE, TABLES
 from orchestration.loading.discovery import LandedFile, discover
-from orchestration.loading.events import RAW_EVENTS_DDL, load_event_files
+from orchestration.loading.events import RAW_EVENTS_DDL, upgrade_raw_events, load_event_files
 from orchestration.loading.readers import event_lines_sql, table_rows_sql
 from orchestration.loading.tables import META_COLUMNS, file_columns, header_problem, load_table_files, raw_table_ddl
 
@@ -41,7 +41,7 @@ class SourceStats:
     files_rejected: int = 0
 
 
-def connect(warehouse: Path, memory_limit: str = "4GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
+def connect(warehouse: Path, memory_limit: str = "2GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), config={"memory_limit": memory_limit, "threads": threads})
     con.execute("set TimeZone = 'UTC'")
@@ -60,6 +60,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     con.execute(RAW_EVENTS_DDL)
+    upgrade_raw_events(con)
     for source in (EVENT_SOURCE, *TABLES):
         con.execute(
             f"create table if not exists raw.{source}_rejected (record varchar, reason varchar, {META_COLUMNS})"

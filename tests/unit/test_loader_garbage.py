@@ -113,16 +113,19 @@ def test_utf8_bom(tmp_path: Path, landing: Path) -> None:
 
 def test_crlf_line_endings(tmp_path: Path, landing: Path) -> None:
     (landing / "events" / "b-crlf.jsonl").write_bytes(
-        ((GOOD_EVENT % "c1") + "\r\n" + (GOOD_EVENT % "c2") + "\r\n").encode()
+        ((GOOD_EVENT % "c1") + "\r\n" + (GOOD_EVENT % "c2") + "\r\n" + "{not json\r\n").encode()
     )
     (landing / "orders" / "b-crlf.csv").write_bytes(
         (ORDERS_HEADER + "\r\nO2,C2,2026-01-02T10:00:00Z,paid,USD\r\n").encode()
     )
     con = load_all(tmp_path, landing)
-    assert log_row(con, "events/b-crlf.jsonl") == (2, 0, False)
+    assert log_row(con, "events/b-crlf.jsonl") == (2, 1, False)
     assert log_row(con, "orders/b-crlf.csv") == (1, 0, False)
     # no stray carriage return in the stored text
-    assert con.execute("select count(*) from raw.events where message like '%' || chr(13) || '%'").fetchone() == (0,)
+    assert con.execute("select record from raw.events_rejected where _file = 'events/b-crlf.jsonl'").fetchall() == [
+        ("{not json",)
+    ]
+    assert con.execute("select anonymous_id from raw.events where message_id = 'c2'").fetchone() == ("a1",)
     assert con.execute("select currency from raw.orders where order_id = 'O2'").fetchone() == ("USD",)
 
 
@@ -132,7 +135,7 @@ def test_ten_megabyte_line(tmp_path: Path, landing: Path) -> None:
     con = load_all(tmp_path, landing)
     # both lines load, the big one whole
     assert log_row(con, "events/b-big.jsonl") == (2, 0, False)
-    assert con.execute("select length(message) > 10000000 from raw.events where message_id = 'big'").fetchone() == (
+    assert con.execute("select length(properties) > 10000000 from raw.events where message_id = 'big'").fetchone() == (
         True,
     )
     assert good_files_loaded(con)

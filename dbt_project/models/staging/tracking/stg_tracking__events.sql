@@ -1,5 +1,6 @@
-{#- Materialized, not a view: four models read it, and each read of a view
-    would parse every message again. Incremental (delete+insert by
+{#- Reads the columns the loader extracted from each line (no JSON is parsed
+    here). Materialized, not a view: four models read it, and each read of a
+    view would rank every copy of every message again. Incremental (delete+insert by
     message_id on DuckDB; on Spark insert_overwrite of key buckets, macros
     rows_to_write and key_bucket_partitions): a run re-stages only the messageIds with a copy in a load
     newer than this table's newest, ranking all their copies again, so a late
@@ -73,56 +74,14 @@ deduplicated as (
 
 ),
 
-extracted as (
-
-    {{ json_fields('deduplicated', 'message', [
-        ['page_path', '$.context.page.path'],
-        ['properties_path', '$.properties.path'],
-        ['page_url', '$.context.page.url'],
-        ['properties_url', '$.properties.url'],
-        ['page_referrer', '$.context.page.referrer'],
-        ['properties_referrer', '$.properties.referrer'],
-        ['page_title', '$.context.page.title'],
-        ['properties_title', '$.properties.title'],
-        ['screen_name', '$.name'],
-        ['utm_source', '$.context.campaign.source'],
-        ['utm_medium', '$.context.campaign.medium'],
-        ['utm_campaign', '$.context.campaign.name'],
-        ['user_agent', '$.context.userAgent'],
-        ['device_type', '$.context.device.type'],
-        ['device_model', '$.context.device.model'],
-        ['os_name', '$.context.os.name'],
-        ['library_name', '$.context.library.name'],
-        ['library_version', '$.context.library.version'],
-        ['message_channel', '$.channel'],
-        ['previous_id', '$.previousId'],
-        ['product_id', '$.properties.product_id'],
-        ['sku', '$.properties.sku'],
-        ['price', '$.properties.price'],
-        ['quantity', '$.properties.quantity'],
-        ['order_id', '$.properties.order_id'],
-        ['v1_product_id', '$.properties.id'],
-        ['v1_order_id', '$.properties.orderId'],
-        ['revenue', '$.properties.revenue'],
-        ['total', '$.properties.total'],
-        ['discount', '$.properties.discount'],
-        ['currency', '$.properties.currency'],
-        ['properties', '$.properties'],
-    ], [
-        'message_id', 'type', 'event', 'event_at', 'received_at', 'anonymous_id', 'user_id',
-        '_file', '_line', '_load_id', 'last_load_id',
-    ]) }}
-
-),
-
 cleaned as (
 
     select
-        extracted.*,
+        deduplicated.*,
         -- raw rows loaded before the loader trimmed them: "" and "  " are absent here too
-        {{ blank_as_null('extracted.event') }} as event_name_as_sent,
-        coalesce(extracted.page_url, extracted.properties_url) as any_page_url
-    from extracted
+        {{ blank_as_null('deduplicated.event') }} as event_name_as_sent,
+        coalesce(deduplicated.page_url, deduplicated.properties_url) as any_page_url
+    from deduplicated
 
 ),
 
