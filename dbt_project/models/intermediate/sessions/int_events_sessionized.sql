@@ -80,7 +80,7 @@ new_events as (
 
     select *
     from events
-    where load_id > (select coalesce(max(load_id), 0) from stored)
+    where {{ newer_than_stored('load_id') }}
        -- a backfill treats its window's events as new: their persons are
        -- re-sessionized from there on, exactly as when they first landed
        or {{ in_backfill_window('event_at') }}

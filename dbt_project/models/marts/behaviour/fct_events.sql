@@ -17,7 +17,7 @@ sessionized as (
     select * from {{ ref('int_events_sessionized') }}
     {% if is_incremental() %}
     -- every row int_events_sessionized recomputed since this table last took some
-    where sessionized_at > (select max(sessionized_at) from {{ this }})
+    where {{ newer_than_stored('sessionized_at') }}
     {% endif %}
 
 ),

@@ -29,7 +29,7 @@ events as (
     {% if is_incremental() %}
       and session_anonymous_id in (
         select session_anonymous_id from {{ ref('fct_events') }}
-        where sessionized_at > (select max(sessionized_at) from {{ this }})
+        where {{ newer_than_stored('sessionized_at') }}
       )
     {% endif %}
 

@@ -27,7 +27,7 @@ source as (
     {% if is_incremental() %}
     where message_id in (
         select message_id from {{ source('tracking', 'events') }}
-        where _load_id > (select coalesce(max(last_load_id), 0) from {{ this }})
+        where {{ newer_than_stored('_load_id', 'last_load_id') }}
            -- a backfill re-stages every message with a copy in its window
            or {{ in_backfill_window('event_at') }}
     )
