@@ -135,7 +135,8 @@ def upgrade_raw_events(con: duckdb.DuckDBPyConnection) -> list[str]:
 def load_event_files(
     con: duckdb.DuckDBPyConnection, files: list[LandedFile], load_id: int, loaded_at: dt.datetime
 ) -> list[tuple[int, int, int, int]]:
-    """Loads one batch; returns (file index, rows loaded, rows rejected, duplicate rows) per file."""
+    """Loads one batch; returns (file index, rows loaded, rows rejected, 0) per file: the duplicates of a
+    load are counted after its last batch, by event_duplicates_per_file."""
     types = "(" + ", ".join(f"'{t}'" for t in EVENT_TYPES) + ")"
     text_columns = ",\n".join(
         f"{_field(len(CORE_PATHS) + index + 1)} as {name}" for index, name in enumerate(TEXT_COLUMNS)
@@ -221,50 +222,23 @@ def load_event_files(
         inner join batch_files on batch_files._path = file_starts._path
         """
     )
-    # Per-file counts; a duplicate is a messageId seen before, in raw or earlier
-    # in this batch. Windowed on the key columns only, never on the wide rows.
+    # Per-file counts; duplicates are counted once per load, after every batch
+    # (event_duplicates_per_file): per batch, the check against raw.events
+    # scanned every stored messageId again, quadratic in the batches of a load.
     stats = con.execute(
         """
-        with keys as (
-            select f._file_idx, c._batch_line, c.message_id, c.reason is null as is_accepted
-            from event_checked as c
-            inner join event_files as f using (_path)
-        ),
-        accepted as (
-            select
-                _file_idx,
-                message_id,
-                row_number() over (partition by message_id order by _batch_line) > 1 as is_repeat
-            from keys
-            where is_accepted
-        ),
-        seen_before as (
-            select distinct accepted.message_id
-            from accepted
-            semi join raw.events on raw.events.message_id = accepted.message_id
-        ),
-        duplicates as (
-            select accepted._file_idx, count(*) as duplicate_rows
-            from accepted
-            left join seen_before on seen_before.message_id = accepted.message_id
-            where accepted.is_repeat or seen_before.message_id is not null
-            group by accepted._file_idx
-        ),
-        counts as (
-            select
-                _file_idx,
-                count(*) filter (where is_accepted) as rows_loaded,
-                count(*) filter (where not is_accepted) as rows_rejected
-            from keys
-            group by _file_idx
-        )
-        select counts._file_idx, counts.rows_loaded, counts.rows_rejected, coalesce(duplicates.duplicate_rows, 0)
-        from counts
-        left join duplicates on duplicates._file_idx = counts._file_idx
+        select
+            f._file_idx,
+            count(*) filter (where c.reason is null) as rows_loaded,
+            count(*) filter (where c.reason is not null) as rows_rejected,
+            0 as duplicate_rows
+        from event_checked as c
+        inner join event_files as f using (_path)
+        group by f._file_idx
         """
     ).fetchall()
     con.execute(
-        f"""
+        """
         insert into raw.events by name
         select
             c.* exclude (_path, _batch_line, line, reason),
@@ -291,3 +265,35 @@ def load_event_files(
     con.execute("drop table event_checked")
     con.execute("drop table event_files")
     return stats
+
+
+def event_duplicates_per_file(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, int]:
+    """Rows of this load whose messageId was loaded before: in an earlier load, or earlier in this one
+    (files in path order, then lines). Keys only, one pass over the load and one over the stored ids."""
+    rows = con.execute(
+        """
+        with this_load as (
+            select _file, _line, message_id from raw.events where _load_id = $load_id
+        ),
+        repeats as (
+            select
+                _file,
+                message_id,
+                row_number() over (partition by message_id order by _file, _line) > 1 as is_repeat
+            from this_load
+        ),
+        seen_before as (
+            select distinct this_load.message_id
+            from this_load
+            semi join (select message_id from raw.events where _load_id <> $load_id) as stored
+                on stored.message_id = this_load.message_id
+        )
+        select repeats._file, count(*)
+        from repeats
+        left join seen_before on seen_before.message_id = repeats.message_id
+        where repeats.is_repeat or seen_before.message_id is not null
+        group by repeats._file
+        """,
+        {"load_id": load_id},
+    ).fetchall()
+    return dict(rows)

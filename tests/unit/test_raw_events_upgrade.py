@@ -37,6 +37,10 @@ def test_old_raw_events_are_upgraded_in_place(tmp_path: Path) -> None:
         [json.dumps(old_line), dt.datetime(2026, 1, 1, 12)],
     )
     ensure_raw_schema(con)
+    con.execute(
+        "insert into raw.load_log values (1, 'events', 'events/old.jsonl', 1, ?, 'x', ?, 1, 0, 0, null)",
+        [dt.datetime(2026, 1, 1, 12), dt.datetime(2026, 1, 1, 12)],
+    )
     columns = [name for (name,) in con.execute("select column_name from (describe raw.events)").fetchall()]
     assert "message" not in columns
     row = con.execute(
