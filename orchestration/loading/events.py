@@ -87,8 +87,8 @@ def _field(position: int) -> str:
     return blank_as_null(f"fields[{position}]")
 
 
-def _timestamp(position: int) -> str:
-    return f"try_cast({_field(position)} as timestamptz) at time zone 'UTC'"
+def _parsed(column: str) -> str:
+    return f"try_cast({column} as timestamptz) at time zone 'UTC'"
 
 
 def _all_paths() -> str:
@@ -132,32 +132,40 @@ def upgrade_raw_events(con: duckdb.DuckDBPyConnection) -> list[str]:
     return missing
 
 
-def load_event_files(
-    con: duckdb.DuckDBPyConnection, files: list[LandedFile], load_id: int, loaded_at: dt.datetime
-) -> list[tuple[int, int, int, int]]:
-    """Loads one batch; returns (file index, rows loaded, rows rejected, 0) per file: the duplicates of a
-    load are counted after its last batch, by event_duplicates_per_file."""
+def _checked_rows_sql(files: list[LandedFile], accepted_pass: bool) -> str:
+    """Every non-blank line of the batch, numbered in its file, with its extracted fields and the reason it
+    is rejected (null when accepted). Placeholders $loaded_at, $load_id. The quarantine pass
+    (accepted_pass false) checks only the lines the accepted pass did not load, and extracts only what
+    the checks read: it parses no accepted line again."""
+    text_fields = accepted_pass
     types = "(" + ", ".join(f"'{t}'" for t in EVENT_TYPES) + ")"
-    text_columns = ",\n".join(
-        f"{_field(len(CORE_PATHS) + index + 1)} as {name}" for index, name in enumerate(TEXT_COLUMNS)
+    paths = _all_paths() if text_fields else "[" + ", ".join(f"'{p}'" for p in CORE_PATHS) + "]"
+    text_columns = "".join(
+        f",\n                {_field(len(CORE_PATHS) + index + 1)} as {name}" for index, name in enumerate(TEXT_COLUMNS)
     )
-    # One pass from the reader into one temp table: the checked, extracted
-    # rows of the batch. Lines are numbered in the scan (it keeps insertion
-    # order); each file's offset in the batch comes from the key columns after.
-    con.execute(
-        f"""
-        create or replace temp table event_checked as
-        with lines as (
+    # Lines are numbered in the scan (it keeps insertion order); a file's
+    # first line number in the batch gives its offset. `lines` is read twice,
+    # so DuckDB materializes it for this statement only: nothing outlives it.
+    return f"""
+        with lines as materialized (
             {event_batch_lines_sql(files)}
+        ),
+        file_starts as (
+            select _path, min(_batch_line) - 1 as lines_before
+            from lines
+            group by _path
         ),
         parsed as (
             select
-                _path,
-                _batch_line,
-                line,
-                json_valid(line) as is_json
+                batch_files._file,
+                lines._batch_line - file_starts.lines_before as _line,
+                lines.line,
+                json_valid(lines.line) as is_json
             from lines
-            where line is not null and trim(line) <> ''
+            inner join file_starts on file_starts._path = lines._path
+            inner join batch_files on batch_files._path = lines._path
+            {"" if accepted_pass else _NOT_LOADED}
+            where lines.line is not null and trim(lines.line) <> ''
         ),
         extracted as (
             select
@@ -165,38 +173,50 @@ def load_event_files(
                 -- a valid document that starts with '{{' is an object: no json_type parse needed
                 is_json and starts_with(ltrim(line), '{{') as is_object,
                 -- case, not a filter: json_extract_string must never see an invalid document
-                case when is_json and starts_with(ltrim(line), '{{') then json_extract_string(line, {_all_paths()}) end
+                case when is_json and starts_with(ltrim(line), '{{') then json_extract_string(line, {paths}) end
                     as fields
             from parsed
         ),
-        typed as (
+        -- each field cleaned once (blank as null), then each timestamp parsed once
+        cleaned as (
             select
-                _path,
-                _batch_line,
+                _file,
+                _line,
                 line,
                 is_json,
                 is_object,
                 {_field(1)} as message_id,
                 lower({_field(2)}) as type,
                 {_field(3)} as event,
-                coalesce({_field(4)}, {_field(8)}) as timestamp_text,
-                -- Segment's rule: `timestamp` as sent (an export's is already corrected for
-                -- clock skew); without it, the device's originalTimestamp corrected by
-                -- receivedAt - (sentAt - originalTimestamp), or as it is without sentAt or receivedAt
-                case
-                    when {_field(4)} is not null then {_timestamp(4)}
-                    when {_timestamp(5)} is not null and {_timestamp(9)} is not null
-                        then {_timestamp(5)} - ({_timestamp(9)} - {_timestamp(8)})
-                    else {_timestamp(8)}
-                end as event_at,
-                {_timestamp(5)} as received_at,
+                {_field(4)} as timestamp_text,
+                {_field(5)} as received_at_text,
                 {_field(6)} as anonymous_id,
                 {_field(7)} as user_id,
-                {text_columns}
+                {_field(8)} as original_timestamp_text,
+                {_field(9)} as sent_at_text{text_columns if text_fields else ""}
             from extracted
+        ),
+        typed as (
+            select
+                * exclude (timestamp_text, received_at_text, original_timestamp_text, sent_at_text),
+                coalesce(timestamp_text, original_timestamp_text) as timestamp_text,
+                -- Segment's rule: `timestamp` as sent (an export's is already corrected for
+                -- clock skew); without it, the device's originalTimestamp corrected by
+                -- receivedAt - (sentAt - originalTimestamp), or as it is without sentAt or receivedAt.
+                -- The casts sit in the branches: DuckDB evaluates a branch only for its rows.
+                case
+                    when timestamp_text is not null then {_parsed("timestamp_text")}
+                    when received_at_text is not null and {_parsed("received_at_text")} is not null
+                         and {_parsed("sent_at_text")} is not null
+                        then {_parsed("received_at_text")}
+                             - ({_parsed("sent_at_text")} - {_parsed("original_timestamp_text")})
+                    else {_parsed("original_timestamp_text")}
+                end as event_at,
+                {_parsed("received_at_text")} as received_at
+            from cleaned
         )
         select
-            * exclude (timestamp_text, is_json, is_object, line),
+            * exclude (timestamp_text, is_json, is_object),
             case
                 when not is_json then 'invalid JSON'
                 when not is_object then 'not a JSON object'
@@ -207,64 +227,69 @@ def load_event_files(
                 when event_at is null then 'unparseable timestamp'
                 when anonymous_id is null and user_id is null then 'missing anonymousId and userId'
                 when type = 'track' and event is null then 'track without event'
-                when event_at > ?::timestamp + interval 1 day then 'timestamp more than a day after the load'
-            end as reason,
-            case when reason is not null then line end as line
+                when event_at > $loaded_at::timestamp + interval 1 day then 'timestamp more than a day after the load'
+            end as reason
         from typed
-        """,
-        [loaded_at],
-    )
-    con.execute(
-        """
-        create or replace temp table event_files as
-        select file_starts._path, batch_files._file_idx, batch_files._file, file_starts.lines_before
-        from (select _path, min(_batch_line) - 1 as lines_before from event_checked group by _path) as file_starts
-        inner join batch_files on batch_files._path = file_starts._path
-        """
-    )
-    # Per-file counts; duplicates are counted once per load, after every batch
-    # (event_duplicates_per_file): per batch, the check against raw.events
-    # scanned every stored messageId again, quadratic in the batches of a load.
-    stats = con.execute(
-        """
-        select
-            f._file_idx,
-            count(*) filter (where c.reason is null) as rows_loaded,
-            count(*) filter (where c.reason is not null) as rows_rejected,
-            0 as duplicate_rows
-        from event_checked as c
-        inner join event_files as f using (_path)
-        group by f._file_idx
-        """
-    ).fetchall()
-    con.execute(
-        """
+    """
+
+
+_NOT_LOADED = """
+            anti join (select _file, _line from raw.events where _load_id = $load_id) as loaded
+                on loaded._file = batch_files._file
+                and loaded._line = lines._batch_line - file_starts.lines_before"""
+
+
+def load_event_files(
+    con: duckdb.DuckDBPyConnection, files: list[LandedFile], load_id: int, loaded_at: dt.datetime
+) -> tuple[int, int]:
+    """Loads one batch (table batch_files names its files); returns (rows loaded, rows rejected).
+
+    Two streaming statements, no intermediate table: accepted lines go from
+    the reader straight into raw.events; then a second scan of the text sends
+    the lines it did not load, checked again, to the quarantine. A temp
+    table of the checked batch, dropped inside the load's transaction, kept
+    its memory until the commit: every batch of a load stayed in memory (650
+    MB per million events, out of memory at 5M under a 2 GB limit)."""
+    parameters = {"loaded_at": loaded_at, "load_id": load_id}
+    (loaded,) = con.execute(
+        f"""
         insert into raw.events by name
         select
-            c.* exclude (_path, _batch_line, line, reason),
-            f._file,
-            c._batch_line - f.lines_before as _line,
-            ? as _load_id,
-            ? as _loaded_at
-        from event_checked as c
-        inner join event_files as f using (_path)
-        where c.reason is null
+            * exclude (line, reason),
+            $load_id as _load_id,
+            $loaded_at as _loaded_at
+        from ({_checked_rows_sql(files, accepted_pass=True)})
+        where reason is null
         """,
-        [load_id, loaded_at],
-    )
-    con.execute(
-        """
+        parameters,
+    ).fetchone()
+    (rejected,) = con.execute(
+        f"""
         insert into raw.events_rejected
-        select c.line, c.reason, f._file, c._batch_line - f.lines_before, ?, ?
-        from event_checked as c
-        inner join event_files as f using (_path)
-        where c.reason is not null
+        select line, reason, _file, _line, $load_id, $loaded_at
+        from ({_checked_rows_sql(files, accepted_pass=False)})
+        where reason is not null
         """,
-        [load_id, loaded_at],
+        parameters,
+    ).fetchone()
+    return loaded, rejected
+
+
+def event_counts_per_file(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, tuple[int, int, int]]:
+    """(rows loaded, rows rejected, duplicate rows) per file of this load, from what it wrote."""
+    loaded = dict(
+        con.execute("select _file, count(*) from raw.events where _load_id = ? group by _file", [load_id]).fetchall()
     )
-    con.execute("drop table event_checked")
-    con.execute("drop table event_files")
-    return stats
+    rejected = dict(
+        con.execute(
+            "select _file, count(*) from raw.events_rejected where _load_id = ? group by _file", [load_id]
+        ).fetchall()
+    )
+    duplicates = event_duplicates_per_file(con, load_id)
+    return {
+        path: (loaded.get(path, 0), rejected.get(path, 0), duplicates.get(path, 0))
+        for path in loaded.keys() | rejected.keys()
+    }
 
 
 def event_duplicates_per_file(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, int]:

@@ -19,7 +19,7 @@ import duckdb
 
 from orchestration.loading.contract import EVENT_SOURCE, TABLES
 from orchestration.loading.discovery import LandedFile, discover
-from orchestration.loading.events import RAW_EVENTS_DDL, event_duplicates_per_file, load_event_files, upgrade_raw_events
+from orchestration.loading.events import RAW_EVENTS_DDL, event_counts_per_file, load_event_files, upgrade_raw_events
 from orchestration.loading.readers import event_lines_sql, table_rows_sql
 from orchestration.loading.tables import META_COLUMNS, file_columns, header_problem, load_table_files, raw_table_ddl
 
@@ -167,7 +167,7 @@ def _load_source(
         else:
             readable.append((f, digest))
     done = 0
-    loaded: list[tuple[LandedFile, str, tuple[int, int, int]]] = []
+    logged: list[tuple[LandedFile, str, tuple[int, int, int]]] = []
     for batch in _batches(readable):
         files = [f for f, _ in batch]
         con.execute("create or replace temp table batch_files (_file_idx integer, _file varchar, _path varchar)")
@@ -175,24 +175,30 @@ def _load_source(
             "insert into batch_files values (?, ?, ?)", [[i, f.relative_path, str(f.path)] for i, f in enumerate(files)]
         )
         if source == EVENT_SOURCE:
-            rows = load_event_files(con, files, load_id, loaded_at)
+            # counted per load, after the last batch (event_counts_per_file)
+            rows_loaded, rows_rejected = load_event_files(con, files, load_id, loaded_at)
+            stats.rows_loaded += rows_loaded
+            stats.rows_rejected += rows_rejected
+            logged += [(f, digest, (0, 0, 0)) for f, digest in batch]
         else:
             rows = load_table_files(con, TABLES[source], files, load_id, loaded_at)
-        per_file = {idx: (loaded, rejected, dups) for idx, loaded, rejected, dups in rows}
-        for idx, (f, digest) in enumerate(batch):
-            counts = per_file.get(idx, (0, 0, 0))
-            loaded.append((f, digest, counts))
-            stats.rows_loaded += counts[0]
-            stats.rows_rejected += counts[1]
+            per_file = {idx: (loaded, rejected, dups) for idx, loaded, rejected, dups in rows}
+            for idx, (f, digest) in enumerate(batch):
+                counts = per_file.get(idx, (0, 0, 0))
+                logged.append((f, digest, counts))
+                stats.rows_loaded += counts[0]
+                stats.rows_rejected += counts[1]
+                stats.duplicate_rows += counts[2]
         done += len(batch)
         progress(
             f"{source}: {done}/{len(readable)} files, {stats.rows_loaded:,} rows, {stats.rows_rejected:,} rejected"
         )
-    event_duplicates = event_duplicates_per_file(con, load_id) if source == EVENT_SOURCE and loaded else {}
-    for f, digest, (rows_loaded, rows_rejected, duplicate_rows) in loaded:
-        duplicate_rows += event_duplicates.get(f.relative_path, 0)
-        _log(con, f, digest, load_id, loaded_at, (rows_loaded, rows_rejected, duplicate_rows))
-        stats.duplicate_rows += duplicate_rows
+    if source == EVENT_SOURCE and logged:
+        per_path = event_counts_per_file(con, load_id)
+        logged = [(f, digest, per_path.get(f.relative_path, (0, 0, 0))) for f, digest, _ in logged]
+        stats.duplicate_rows += sum(counts[2] for _, _, counts in logged)
+    for f, digest, counts in logged:
+        _log(con, f, digest, load_id, loaded_at, counts)
     stats.files_loaded = len(todo)
 
 
