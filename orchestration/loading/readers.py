@@ -9,6 +9,7 @@ from orchestration.loading.discovery import LandedFile
 # scan here), so it is set explicitly to keep memory bounded.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 BUFFER_BYTES = 2 * MAX_LINE_BYTES
+TABLE_BUFFER_BYTES = 4 * 1024 * 1024
 
 
 def _quoted(f: LandedFile) -> str:
@@ -45,8 +46,11 @@ def event_batch_lines_sql(files: list[LandedFile]) -> str:
 def table_rows_sql(f: LandedFile) -> str:
     """Every row, all columns as text, numbered (CSV data starts on line 2, after the header)."""
     if f.format == "csv":
-        # Shop rows are short: DuckDB's default line limit (2 MB) and buffer suit them.
-        scan = f"read_csv({_quoted(f)}, all_varchar = true, header = true)"
+        # Shop rows are short: DuckDB's default line limit (2 MB) suits them. Its
+        # default buffer (16 lines' worth, 32 MB) is taken by every file's scan
+        # of a batch at once: 90 daily files needed 2.7 GB, out of memory under
+        # the 2 GB default limit; 4 MB still holds any line the limit allows.
+        scan = f"read_csv({_quoted(f)}, all_varchar = true, header = true, buffer_size = {TABLE_BUFFER_BYTES})"
         offset = 1
     elif f.format == "parquet":
         scan = f"read_parquet({_quoted(f)})"
