@@ -25,6 +25,7 @@ from orchestration.loading.tables import META_COLUMNS, file_columns, header_prob
 
 # Uncompressed bytes per batch: bounds the temp tables, not the transaction.
 BATCH_BYTES = 256 * 1024 * 1024
+TABLE_FILES_PER_BATCH = 16
 GZIP_RATIO = 8  # a rough guess of how much a .gz file grows when read
 
 Progress = Callable[[str], None]
@@ -117,13 +118,13 @@ def _reject_file(con, f: LandedFile, digest: str, load_id: int, loaded_at, messa
     _log(con, f, digest, load_id, loaded_at, (0, 1, 0), message)
 
 
-def _batches(items: list[tuple[LandedFile, str]]) -> list[list[tuple[LandedFile, str]]]:
+def _batches(items: list[tuple[LandedFile, str]], max_files: int | None = None) -> list[list[tuple[LandedFile, str]]]:
     batches: list[list[tuple[LandedFile, str]]] = [[]]
     size = 0
     for item in items:
         f = item[0]
         grown = f.size * (GZIP_RATIO if f.path.name.endswith(".gz") else 1)
-        if batches[-1] and size + grown > BATCH_BYTES:
+        if batches[-1] and (size + grown > BATCH_BYTES or (max_files is not None and len(batches[-1]) >= max_files)):
             batches.append([])
             size = 0
         batches[-1].append(item)
@@ -168,7 +169,9 @@ def _load_source(
             readable.append((f, digest))
     done = 0
     logged: list[tuple[LandedFile, str, tuple[int, int, int]]] = []
-    for batch in _batches(readable):
+    # A shop batch scans each file on its own (union by name), and every scan
+    # holds its reader's buffer (32 MB for JSON) at once: capped in files.
+    for batch in _batches(readable, None if source == EVENT_SOURCE else TABLE_FILES_PER_BATCH):
         files = [f for f, _ in batch]
         con.execute("create or replace temp table batch_files (_file_idx integer, _file varchar, _path varchar)")
         con.executemany(

@@ -9,7 +9,8 @@ from orchestration.loading.discovery import LandedFile
 # scan here), so it is set explicitly to keep memory bounded.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 BUFFER_BYTES = 2 * MAX_LINE_BYTES
-TABLE_BUFFER_BYTES = 4 * 1024 * 1024
+TABLE_MAX_LINE_BYTES = 2 * 1024 * 1024
+TABLE_BUFFER_BYTES = 2 * TABLE_MAX_LINE_BYTES
 
 
 def _quoted(f: LandedFile) -> str:
@@ -56,7 +57,8 @@ def table_rows_sql(f: LandedFile) -> str:
         scan = f"read_parquet({_quoted(f)})"
         offset = 0
     else:
-        scan = f"read_json({_quoted(f)}, format = 'newline_delimited', maximum_object_size = {MAX_LINE_BYTES})"
+        # A shop row of 2 MB is plenty, and the reader's buffer follows the object limit (see csv above)
+        scan = f"read_json({_quoted(f)}, format = 'newline_delimited', maximum_object_size = {TABLE_MAX_LINE_BYTES})"
         offset = 0
     return f"select row_number() over () + {offset} as _line, columns(*)::varchar from {scan}"
 
