@@ -446,8 +446,8 @@ def create_event_skeleton(con: duckdb.DuckDBPyConnection, p: ShopParams) -> None
     )
 
 
-def create_event_lines(con: duckdb.DuckDBPyConnection, p: ShopParams) -> None:
-    """Renders every event as a Segment JSON line, then adds the faults."""
+def create_order_products_json(con: duckdb.DuckDBPyConnection) -> None:
+    """The products list of every order's Order Completed event, built once for all chunks."""
     con.execute(
         """
         create or replace table order_products_json as
@@ -458,10 +458,40 @@ def create_event_lines(con: duckdb.DuckDBPyConnection, p: ShopParams) -> None:
         group by order_id
         """
     )
+
+
+def session_day_chunks(p: ShopParams, sessions_per_chunk: int = 50_000) -> list[tuple[int, int]]:
+    """Runs of session start days (offsets from start_date, inclusive) to render one at a time.
+
+    Whole days, so a chunk holds whole sessions (events are rendered per
+    session) and every event file of a day before the next chunk is complete;
+    about `sessions_per_chunk` sessions each, so the rendered text of a chunk,
+    not of the shop, is what has to fit in memory.
+    """
+    n_sessions = p.visitors + p.visitors // 2
+    step = max(1, p.days * sessions_per_chunk // n_sessions)
+    return [(first, min(first + step, p.days) - 1) for first in range(0, p.days, step)]
+
+
+def create_event_lines(con: duckdb.DuckDBPyConnection, p: ShopParams, first_day: int, last_day: int) -> None:
+    """Renders the events of the sessions started on days `first_day`..`last_day` as Segment JSON lines.
+
+    Every value depends only on its session, so rendering the shop chunk by
+    chunk gives the same lines as rendering it at once.
+    """
+    start = p.start_date.isoformat()
     con.execute(
         f"""
         create or replace table events_rendered as
-        with enriched as (
+        with chunk_skeleton as (
+            select event_skeleton.*
+            from event_skeleton
+            semi join sessions
+                on sessions.s = event_skeleton.s
+                and sessions.started_at >= timestamp '{start}' + to_days({first_day})
+                and sessions.started_at < timestamp '{start}' + to_days({last_day + 1})
+        ),
+        enriched as (
             select
                 ev.*,
                 ses.anonymous_id,
@@ -504,7 +534,7 @@ def create_event_lines(con: duckdb.DuckDBPyConnection, p: ShopParams) -> None:
                 ord.has_coupon,
                 ord.payment_method,
                 opj.products
-            from event_skeleton as ev
+            from chunk_skeleton as ev
             inner join sessions as ses on ses.s = ev.s
             inner join session_sources as src on src.s = ev.s
             inner join products as prod
@@ -641,7 +671,7 @@ LATE_RATE = 100  # per 10,000: written into the next day's file
 
 
 def create_event_files(con: duckdb.DuckDBPyConnection, p: ShopParams) -> None:
-    """Decides which line goes into which file, faults and duplicates included."""
+    """Decides which line of `events_rendered` goes into which file, faults and duplicates included."""
     fault_cases = []
     lower = 0
     for fault, rate in EVENT_FAULTS:

@@ -12,6 +12,9 @@ import duckdb
 
 from orchestration.sample_shop import build, write
 
+# DuckDB's share of memory; tables beyond it wait in the scratch file.
+DEFAULT_MEMORY_LIMIT = "1GB"
+
 
 def generate(
     out: Path,
@@ -23,25 +26,31 @@ def generate(
 ) -> dict:
     params = build.ShopParams(seed=seed, days=days, visitors=visitors, end_date=end_date)
     out.mkdir(parents=True, exist_ok=True)
-    # a scratch database file, not an in-memory one: its tables can leave memory,
-    # so large shops (5M events) stay under ECOM_GENERATOR_MEMORY_LIMIT
+    # A scratch database file, not an in-memory one: its tables can leave memory.
+    # The events are rendered and written a chunk of days at a time, so the
+    # memory needed stays about the same whatever the size of the shop.
     with (
         tempfile.TemporaryDirectory(prefix="ecom-shop-") as scratch,
         duckdb.connect(str(Path(scratch) / "shop.duckdb")) as con,
     ):
         con.execute("set TimeZone = 'UTC'")
-        con.execute(f"set memory_limit = '{os.environ.get('ECOM_GENERATOR_MEMORY_LIMIT') or '6GB'}'")
+        con.execute(f"set memory_limit = '{os.environ.get('ECOM_GENERATOR_MEMORY_LIMIT') or DEFAULT_MEMORY_LIMIT}'")
         build.create_reference_tables(con, params)
         build.create_visitors_and_sessions(con, params)
         progress("visitors and sessions built")
         build.create_event_skeleton(con, params)
         build.create_orders(con, params)
+        build.create_order_products_json(con)
         progress("events and orders built")
-        build.create_event_lines(con, params)
-        build.create_event_files(con, params)
-        progress("event lines rendered")
-        write.write_events(con, out, progress)
+        events = write.EventFiles(con, out, progress)
+        for first_day, last_day in build.session_day_chunks(params):
+            build.create_event_lines(con, params, first_day, last_day)
+            build.create_event_files(con, params)
+            # no session started later has an event before its start day
+            events.add_chunk(params.start_date + dt.timedelta(days=last_day))
+        event_counts = events.finish()
+        progress("event lines rendered and written")
         faults = write.write_tables(con, params, out)
         progress("shop tables written")
         write.write_ignored_files(out, params)
-        return write.write_manifest(con, params, out, faults)
+        return write.write_manifest(con, params, out, event_counts, faults)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
+from orchestration.sample_shop import build, generate, write
 from tests.conftest import generate_shop
 
 SOURCES = {
@@ -48,6 +51,17 @@ def test_same_seed_same_bytes(shops: dict[str, Path]) -> None:
     a, b = digests(shops["a"]), digests(shops["b"])
     assert len(a) > 100
     assert a == b
+
+
+def test_chunked_generation_same_bytes(shops: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering a day of sessions at a time and writing a few rows at a time changes no byte."""
+    chunks = functools.partial(build.session_day_chunks, sessions_per_chunk=100)
+    monkeypatch.setattr(build, "session_day_chunks", chunks)
+    monkeypatch.setattr(write, "FETCH_ROWS", 7)
+    params = build.ShopParams(seed=3, days=20, visitors=1500, end_date=dt.date(2026, 10, 31))
+    assert len(chunks(params)) == 20  # one day per chunk, where the default renders all 20 at once
+    generate.generate(tmp_path, days=20, visitors=1500, seed=3, end_date=dt.date(2026, 10, 31))
+    assert digests(tmp_path) == digests(shops["a"])
 
 
 def test_other_seed_other_data(shops: dict[str, Path]) -> None:
