@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections import Counter
@@ -18,6 +19,25 @@ from orchestration.cli import quick_run_history
 from orchestration.resources import LeanDbtCliResource, dbt_resource
 
 FULL, NORMAL = 2, 1
+
+
+@pytest.fixture(autouse=True)
+def _restored_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """export_for_subprocesses (dbt_resource, prepare) writes os.environ: undo it after each test."""
+    for name in (
+        "ECOM_WAREHOUSE",
+        "DAGSTER_HOME",
+        "ECOM_RAW_PARQUET_DIR",
+        "ECOM_DUCKDB_MEMORY_LIMIT",
+        "ECOM_DUCKDB_THREADS",
+        "ECOM_BACKFILL_START",
+        "ECOM_BACKFILL_END",
+    ):
+        # setenv records the value to restore (none: delete); delenv records nothing for an unset name
+        value = os.environ.get(name)
+        monkeypatch.setenv(name, value or "")
+        if value is None:
+            monkeypatch.delenv(name)
 
 
 def test_the_window_goes_to_the_environment_and_the_settings_stay_vars() -> None:
@@ -100,3 +120,18 @@ def test_a_run_under_quick_run_history_is_recorded_whole(tmp_path: Path, monkeyp
     # every event the run yielded is stored (the history also holds the planned events)
     assert not Counter(event.event_type for event in result.all_events) - Counter(stored)
     assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in stored
+
+
+def test_prepare_parses_in_the_environment_of_a_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from orchestration import project
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda args: calls.append((args, dict(os.environ))) or 0)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ECOM_WAREHOUSE", "relative/warehouse.duckdb")
+    monkeypatch.setenv("ECOM_DBT_VARS", "{churn_days: 90}")
+    assert project.prepare() == 0
+    [(args, env)] = calls
+    # the warehouse path as the run hands it to dbt (profiles.yml): absolute
+    assert env["ECOM_WAREHOUSE"] == str(tmp_path / "relative" / "warehouse.duckdb")
+    assert args[args.index("--vars") + 1] == json.dumps({"churn_days": 90, "ecom__settings_source": "ECOM_DBT_VARS"})
