@@ -78,11 +78,14 @@ def quick_run_history(dagster_home: Path) -> Iterator[None]:
             return
         connection.execute("pragma synchronous = normal")
         with lock:
-            if path not in keepers:
-                keepers[path] = sqlite3.connect(path, check_same_thread=False)
-            # a read opens the log's shared index: until then the keeper does not count as open,
-            # and a database created a moment ago switches to WAL after its first connection
-            keepers[path].execute("pragma schema_version").fetchall()
+            try:
+                if path not in keepers:
+                    keepers[path] = sqlite3.connect(path, check_same_thread=False)
+                # a read opens the log's shared index: until then the keeper does not count as open,
+                # and a database created a moment ago switches to WAL after its first connection
+                keepers[path].execute("pragma schema_version").fetchall()
+            except sqlite3.Error:
+                pass  # the keeper only saves time: a busy database is written as without it
 
     event.listen(Engine, "connect", on_connect)
     try:
