@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)  ## create .venv with the pinned dependencies
 
 prepare: setup  ## build dbt's manifest (needed before Dagster loads the project)
-	$(DBT) parse $(DBT_ARGS) --quiet
+	$(BIN)/python -m orchestration.project
 
 demo: prepare  ## generate the sample shop, run the pipeline through Dagster, print KPIs
 	$(BIN)/python -m orchestration.sample_shop --out $(ECOM_LANDING_DIR) --days $(DEMO_DAYS) --visitors $(DEMO_VISITORS) --seed $(DEMO_SEED)

@@ -10,3 +10,33 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROFILES_DIR)
 # Under `dagster dev` the manifest is rebuilt when the code location loads;
 # everywhere else `make prepare` (dbt parse) builds it before anything imports this.
 dbt_project.prepare_if_dev()
+
+
+def prepare() -> int:
+    """`make prepare`: dbt parse in the environment a run gives dbt (the absolute warehouse path,
+    the shop settings as --vars), so the run's dbt reuses this parse. dbt parses the whole
+    project again when its profile (which holds the warehouse path) or its --vars differ from
+    the last parse's."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from orchestration.partitions import dbt_vars_args
+    from orchestration.settings import SettingsError, export_for_subprocesses, load_settings, load_shop_settings
+
+    try:
+        dbt_vars = load_shop_settings().dbt_vars()
+    except SettingsError as error:
+        # a parse without them still gives Dagster its manifest; a run refuses them, saying why
+        print(f"dbt parse without the shop settings, which a run will refuse: {error}", file=sys.stderr)
+        dbt_vars = {}
+    export_for_subprocesses(load_settings())
+    dbt = Path(sys.executable).parent / "dbt"
+    return subprocess.call(
+        [str(dbt), "--no-use-colors", "parse", "--project-dir", str(DBT_PROJECT_DIR)]
+        + ["--profiles-dir", str(PROFILES_DIR), "--quiet", *dbt_vars_args(dbt_vars)]
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(prepare())

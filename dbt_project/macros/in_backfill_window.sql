@@ -1,10 +1,13 @@
-{#- True for a timestamp inside the backfill window a partitioned Dagster run
-    passes as vars (ecom__backfill_start inclusive, ecom__backfill_end
-    exclusive, both UTC); false when no window is set, so a plain run only
-    takes new loads. A malformed window stops the run before any SQL runs. -#}
+{#- True for a timestamp inside the backfill window (ecom__backfill_start
+    inclusive, ecom__backfill_end exclusive, both UTC), given as vars or, as
+    a partitioned Dagster run passes it, as environment variables
+    ECOM_BACKFILL_START / ECOM_BACKFILL_END (a var wins): changed --vars make
+    dbt parse the whole project again, a changed environment does not. False
+    when no window is set, so a plain run only takes new loads. A malformed
+    window stops the run before any SQL runs. -#}
 {% macro in_backfill_window(column) %}
-    {%- set start = var('ecom__backfill_start', none) -%}
-    {%- set end = var('ecom__backfill_end', none) -%}
+    {%- set start = var('ecom__backfill_start', none) or (env_var('ECOM_BACKFILL_START', '') | trim) or none -%}
+    {%- set end = var('ecom__backfill_end', none) or (env_var('ECOM_BACKFILL_END', '') | trim) or none -%}
     {%- if start is none and end is none -%}
         false
     {%- else -%}

@@ -13,7 +13,9 @@ dbt invocations (about 8 s of start-up each) with tests spanning them failing.
 # No `from __future__ import annotations` here: Dagster reads the context annotation at runtime.
 
 import json
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -55,8 +57,41 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterat
                 + "; ".join(f"{name}: {json.dumps(old)} -> {json.dumps(new)}" for name, (old, new) in changed.items())
                 + "): this build is a full refresh"
             )
-        yield from dbt.cli(build_args(variables, full_refresh=bool(changed)), context=context).stream()
+        dbt_vars, window = split_window(variables)
+        with environment(window):
+            invocation = dbt.cli(build_args(dbt_vars, full_refresh=bool(changed)), context=context)
+        yield from invocation.stream()
         record_history_settings(settings.warehouse, shop)
+
+
+# The partition window reaches dbt in the environment, not as --vars: dbt parses the whole
+# project again (about 3 s) whenever its --vars differ from those of the parse before, and the
+# window moves every day. The window is read when models compile, never while dbt parses, so
+# `make prepare`'s parse stays valid; macros/in_backfill_window.sql reads the vars or these.
+WINDOW_ENV = {"ecom__backfill_start": "ECOM_BACKFILL_START", "ecom__backfill_end": "ECOM_BACKFILL_END"}
+
+
+def split_window(variables: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the --vars without the partition window, the window as environment variables). A run
+    without a window blanks them, so a window left in the caller's environment never applies."""
+    dbt_vars = {name: value for name, value in variables.items() if name not in WINDOW_ENV}
+    window = {env: str(variables.get(name) or "") for name, env in WINDOW_ENV.items()}
+    return dbt_vars, window
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` set while dbt's process starts (it copies the environment)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def build_args(variables: dict[str, Any], full_refresh: bool) -> list[str]:

@@ -44,59 +44,78 @@ def publish_serving_copy(
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving_db.with_name(f".{serving_db.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    counts: dict[str, int] = {}
     table_docs, column_docs = mart_docs(manifest_path)
     # An in-memory session attaching both files: the warehouse read-only, the
     # new file writable (a read-only connection would make every attachment read-only).
     with duckdb.connect() as con:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
         con.execute(f"attach '{tmp}' as serving (storage_version 'v1.1.0')")
-        con.execute("create schema serving.marts")
-        tables = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'warehouse' and table_schema = 'marts' and table_type = 'BASE TABLE' "
-                "order by table_name"
-            ).fetchall()
-        ]
-        for table in tables:
-            con.execute(f"create table serving.marts.{table} as select * from warehouse.marts.{table}")
-            counts[table] = con.execute(f"select count(*) from serving.marts.{table}").fetchone()[0]
-        con.execute("create schema serving.docs")
-        con.execute("create table serving.docs.build (build_id varchar, built_at timestamp)")
-        con.execute("insert into serving.docs.build values (?, current_timestamp::timestamp)", [build_id])
-        con.execute("create table serving.docs.table_rows (table_name varchar, row_count bigint, build_id varchar)")
-        con.executemany(
-            "insert into serving.docs.table_rows values (?, ?, ?)",
-            [(table, rows, build_id) for table, rows in counts.items()],
-        )
-        con.execute("create table serving.docs.settings (setting varchar, value_json varchar, origin varchar)")
-        con.executemany(
-            "insert into serving.docs.settings values (?, ?, ?)",
-            [
-                (name, json.dumps(value), shop.origins.get(name, "dbt_project.yml"))
-                for name, value in shop.values.items()
-            ],
-        )
-        con.execute("create table serving.docs.tables (table_name varchar, description varchar)")
-        con.executemany("insert into serving.docs.tables values (?, ?)", [t for t in table_docs if t[0] in counts])
-        con.execute(
-            "create table serving.docs.columns (table_name varchar, column_name varchar, data_type varchar, "
-            "description varchar)"
-        )
-        con.execute(
-            "insert into serving.docs.columns "
-            "select table_name, column_name, data_type, null from information_schema.columns "
-            "where table_catalog = 'serving' and table_schema = 'marts'"
-        )
-        con.executemany(
-            "update serving.docs.columns set description = ? where table_name = ? and column_name = ?",
-            [(description, table, column) for table, column, description in column_docs],
-        )
+        # One transaction for the whole file: one commit instead of one per statement
+        # (each a WAL write and sync); nobody reads the temporary file before the rename.
+        con.execute("begin")
+        counts = _copy_marts(con)
+        _write_docs(con, build_id, counts, shop, table_docs, column_docs)
+        con.execute("commit")
         con.execute("detach serving")
     os.replace(tmp, serving_db)
     return counts
+
+
+def _copy_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Copies every base table of warehouse.marts into serving.marts; returns each one's row count."""
+    con.execute("create schema serving.marts")
+    tables = [
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'warehouse' and table_schema = 'marts' and table_type = 'BASE TABLE' "
+            "order by table_name"
+        ).fetchall()
+    ]
+    # CREATE TABLE AS answers with the rows it wrote: no count(*) afterwards
+    return {
+        table: con.execute(f"create table serving.marts.{table} as select * from warehouse.marts.{table}").fetchone()[0]
+        for table in tables
+    }
+
+
+def _write_docs(
+    con: duckdb.DuckDBPyConnection,
+    build_id: str,
+    counts: dict[str, int],
+    shop: ShopSettings,
+    table_docs: list[tuple[str, str]],
+    column_docs: list[tuple[str, str, str]],
+) -> None:
+    """Schema docs of the serving file: build, table_rows, settings, tables, columns."""
+    con.execute("create schema serving.docs")
+    con.execute("create table serving.docs.build (build_id varchar, built_at timestamp)")
+    con.execute("insert into serving.docs.build values (?, current_timestamp::timestamp)", [build_id])
+    con.execute("create table serving.docs.table_rows (table_name varchar, row_count bigint, build_id varchar)")
+    con.executemany(
+        "insert into serving.docs.table_rows values (?, ?, ?)",
+        [(table, rows, build_id) for table, rows in counts.items()],
+    )
+    con.execute("create table serving.docs.settings (setting varchar, value_json varchar, origin varchar)")
+    con.executemany(
+        "insert into serving.docs.settings values (?, ?, ?)",
+        [(name, json.dumps(value), shop.origins.get(name, "dbt_project.yml")) for name, value in shop.values.items()],
+    )
+    con.execute("create table serving.docs.tables (table_name varchar, description varchar)")
+    con.executemany("insert into serving.docs.tables values (?, ?)", [t for t in table_docs if t[0] in counts])
+    con.execute(
+        "create table serving.docs.columns (table_name varchar, column_name varchar, data_type varchar, "
+        "description varchar)"
+    )
+    con.execute(
+        "insert into serving.docs.columns "
+        "select table_name, column_name, data_type, null from information_schema.columns "
+        "where table_catalog = 'serving' and table_schema = 'marts'"
+    )
+    con.executemany(
+        "update serving.docs.columns set description = ? where table_name = ? and column_name = ?",
+        [(description, table, column) for table, column, description in column_docs],
+    )
 
 
 @dg.asset(
