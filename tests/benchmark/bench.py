@@ -247,7 +247,20 @@ def dagster_overhead(dagster_home: Path, run_seconds: float) -> dict[str, Any]:
         "outside_steps_seconds": round(run_seconds - sum(step_seconds.values()), 2),
         "outside_run_seconds": round(run_seconds - in_run, 2),
         "step_seconds": {key: round(seconds, 2) for key, seconds in step_seconds.items()},
+        "dbt_full_reparse_reasons": dbt_reparse_reasons(run_id),
     }
+
+
+def dbt_reparse_reasons(run_id: str) -> list[str]:
+    """Why the dbt invocation inside a Dagster run parsed the whole project again (empty: it did a partial parse).
+
+    dagster-dbt runs dbt in target/<op>-<run id[:7]>-<hash>/ and dbt logs the reason there (event I024)."""
+    reasons = []
+    for log in (REPO / "dbt_project" / "target").glob(f"*-{run_id[:7]}-*/dbt.log"):
+        for line in log.read_text().splitlines():
+            if '"code": "I024"' in line:
+                reasons.append(json.loads(line)["data"]["reason"])
+    return reasons
 
 
 def passed_settings() -> dict[str, str]:

@@ -248,7 +248,13 @@ def dagster_lines(dagster: dict[str, Any] | None) -> list[str]:
         f"{dagster['pipeline_step_seconds']:,.1f} s = {dagster['overhead_seconds']:,.1f} s "
         f"(of which other steps {dagster['other_step_seconds']:,.1f} s, outside any step "
         f"{dagster['outside_steps_seconds']:,.1f} s, of that outside the run: process start-up, imports, "
-        f"definitions, instance {dagster.get('outside_run_seconds', 0):,.1f} s); its steps (s): {steps}"
+        f"definitions, instance {dagster.get('outside_run_seconds', 0):,.1f} s); its steps (s): {steps}",
+        "- dbt inside the Dagster run: "
+        + (
+            "full parse again (" + "; ".join(dagster["dbt_full_reparse_reasons"]) + ")"
+            if dagster.get("dbt_full_reparse_reasons")
+            else "partial parse"
+        ),
     ]
 
 

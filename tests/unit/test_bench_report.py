@@ -56,6 +56,7 @@ def fake_run(target: int, events: int, scale: float, *, make_run_rss: float = 90
             "other_step_seconds": 2.0,
             "outside_steps_seconds": 18.0 * scale - 2.0,
             "step_seconds": {"load_landing": 20.0 * scale},
+            "dbt_full_reparse_reasons": ["config vars, config profile, or config target have changed"],
         },
         "dbt_full_refresh": {
             "models_seconds": 18.0,
@@ -152,6 +153,7 @@ def test_a_size_report_shows_the_before_column() -> None:
     assert "| load to raw | 20.0 |  |  | 800 | 40.0 | -20.0 (-50%) |" in markdown
     assert "| publish the serving copy | 5.0 |  |  | 400 | – |  |" in markdown
     assert "pipeline / baseline = 5.00; before 7.03" in markdown
+    assert "- dbt inside the Dagster run: full parse again (config vars, config profile, or config target" in markdown
 
 
 def test_runs_written_before_step_keys_are_read_by_their_names() -> None:
