@@ -1,10 +1,15 @@
 """`make bench`: the whole pipeline at BENCH_EVENTS events against a hand-written one-pass DuckDB baseline.
 
-Every step runs as its own process (as users run them) under a sampler that
-adds up the resident memory of the whole process tree every 0.1 s. Output: a
-Markdown table on stdout and in data/bench/latest.md, the figures in
-data/bench/latest.json (BENCH_DIR moves both; BENCH_WORKDIR moves the
-generated shop and the warehouses, default a temp dir removed at the end).
+BENCH_EVENTS is one size or a comma list (1000000,5000000,20000000), run one
+after another. Every step runs as its own process (as users run them) under a
+sampler that adds up the resident memory of the whole process tree every 0.1 s.
+Output per size: data/bench/<events>.json and .md; then latest.md, latest.json
+and latest.png with every size measured so far in that folder side by side
+(tests/benchmark/report.py, plot.py). BENCH_DIR moves them; BENCH_WORKDIR moves
+the generated shop and the warehouses (default a temp dir removed at the end);
+BENCH_COMPARE=old.json[,...] adds a before/after column per step to the size
+each old run was measured at. The environment reaches every step unchanged
+(ECOM_DUCKDB_MEMORY_LIMIT and the like); only the baseline sets its own limit.
 """
 
 from __future__ import annotations
@@ -19,11 +24,15 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
+
+from tests.benchmark import report
+from tests.benchmark.plot import write_plot
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -55,6 +64,7 @@ def rss_of_tree(root: int) -> int:
 
 @dataclass
 class Step:
+    key: str  # report.STEP_LABELS: how the report finds the step in every size
     name: str
     seconds: float
     peak_rss_mb: float
@@ -64,7 +74,8 @@ class Step:
     extra: dict = field(default_factory=dict)
 
 
-def measure(name: str, command: list[str], env: dict[str, str], stdin: str | None = None, **step_fields) -> Step:
+def measure(key: str, command: list[str], env: dict[str, str], stdin: str | None = None, **step_fields) -> Step:
+    name = report.STEP_LABELS[key]
     print(f"[bench] {name} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -94,7 +105,7 @@ def measure(name: str, command: list[str], env: dict[str, str], stdin: str | Non
     if process.returncode != 0:
         raise SystemExit(f"[bench] {name} failed (exit {process.returncode}):\n{stdout[-3000:]}\n{stderr[-3000:]}")
     print(f"[bench] {name}: {seconds:.1f} s, peak RSS {peak / 2**20:,.0f} MB", file=sys.stderr, flush=True)
-    return Step(name, seconds, peak / 2**20, **step_fields)
+    return Step(key, name, seconds, peak / 2**20, **step_fields)
 
 
 def folder_mb(path: Path) -> float:
@@ -178,200 +189,301 @@ def run_baseline(landing: Path, load_time: dt.datetime, out_db: Path) -> Step:
         'con.execute("set memory_limit = \'4GB\'"); con.execute("set threads = 2"); con.execute(sys.stdin.read())'
     )
     return measure(
-        "baseline: one hand-written DuckDB script",
+        "baseline",
         [sys.executable, "-c", code, str(out_db)],
         dict(os.environ),
         stdin=script,
     )
 
 
-def main() -> int:
-    events_target = int(os.environ.get("BENCH_EVENTS") or 1_000_000)
-    out_dir = Path(os.environ.get("BENCH_DIR") or REPO / "data" / "bench")
-    keep = bool(os.environ.get("BENCH_WORKDIR"))
-    work = Path(os.environ.get("BENCH_WORKDIR") or tempfile.mkdtemp(prefix="ecom-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    landing, increment = work / "landing", work / "increment"
-    warehouse, serving = work / "warehouse.duckdb", work / "serving.duckdb"
-    for path in (landing, increment, warehouse, serving, work / "dagster_home"):
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-    env = dict(
+def dbt_node_seconds() -> dict[str, Any]:
+    """What the last dbt build spent on models, data tests, unit tests and the rest (node seconds, summed over
+    dbt's threads), and its 5 slowest data tests: those grow with the data; unit tests run on fixed rows."""
+    results = json.loads((REPO / "dbt_project" / "target" / "run_results.json").read_text())["results"]
+    totals = {"model": 0.0, "test": 0.0, "unit_test": 0.0, "other": 0.0}
+    tests: list[tuple[str, float]] = []
+    for result in results:
+        kind, _package, *name = result["unique_id"].split(".")
+        totals[kind if kind in totals else "other"] += result["execution_time"]
+        if kind == "test":
+            tests.append((name[0], result["execution_time"]))  # test.<package>.<name>.<hash>
+    return {
+        "models_seconds": round(totals["model"], 2),
+        "tests_seconds": round(totals["test"], 2),
+        "unit_tests_seconds": round(totals["unit_test"], 2),
+        "other_seconds": round(totals["other"], 2),
+        "slowest_tests": [(name, round(seconds, 2)) for name, seconds in sorted(tests, key=lambda t: -t[1])[:5]],
+    }
+
+
+# The Dagster steps that do what the bench's own load, dbt build and publish steps do.
+DAGSTER_PIPELINE_STEPS = ("load_landing", "dbt_models", "serving__serving_db")
+
+
+def dagster_overhead(dagster_home: Path, run_seconds: float) -> dict[str, Any]:
+    """make run's seconds beyond its own load + dbt build + publish steps, from the run's step stats.
+
+    The remainder splits into Dagster's other steps (checks, the KPI report), time inside the run outside
+    any step, and time outside the run (imports, loading the definitions, opening the instance)."""
+    import dagster as dg  # only here: the bench's other steps do not pay for importing it
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        run_id = instance.get_runs(limit=1)[0].run_id
+        run_stats = instance.get_run_stats(run_id)
+        step_seconds = {
+            stats.step_key: stats.end_time - stats.start_time for stats in instance.get_run_step_stats(run_id)
+        }
+    missing = [key for key in DAGSTER_PIPELINE_STEPS if key not in step_seconds]
+    if missing:
+        print(f"[bench] Dagster run {run_id} has no step {missing}: counted as 0 s", file=sys.stderr)
+    pipeline = sum(step_seconds.get(key, 0.0) for key in DAGSTER_PIPELINE_STEPS)
+    in_run = run_stats.end_time - run_stats.start_time
+    return {
+        "run_id": run_id,
+        "run_seconds": round(run_seconds, 2),
+        "pipeline_step_seconds": round(pipeline, 2),
+        "overhead_seconds": round(run_seconds - pipeline, 2),
+        "other_step_seconds": round(sum(step_seconds.values()) - pipeline, 2),
+        "outside_steps_seconds": round(run_seconds - sum(step_seconds.values()), 2),
+        "outside_run_seconds": round(run_seconds - in_run, 2),
+        "step_seconds": {key: round(seconds, 2) for key, seconds in step_seconds.items()},
+        "dbt_full_reparse_reasons": dbt_reparse_reasons(run_id),
+    }
+
+
+def dbt_reparse_reasons(run_id: str) -> list[str]:
+    """Why the dbt invocation inside a Dagster run parsed the whole project again (empty: it did a partial parse).
+
+    dagster-dbt runs dbt in target/<op>-<run id[:7]>-<hash>/ and dbt logs the reason there (event I024)."""
+    reasons = []
+    for log in (REPO / "dbt_project" / "target").glob(f"*-{run_id[:7]}-*/dbt.log"):
+        for line in log.read_text().splitlines():
+            if '"code": "I024"' in line:
+                reasons.append(json.loads(line)["data"]["reason"])
+    return reasons
+
+
+def passed_settings() -> dict[str, str]:
+    """The ECOM_ settings the caller passed (memory limit, threads, ...), minus the paths the bench sets itself."""
+    own = {"ECOM_LANDING_DIR", "ECOM_WAREHOUSE", "ECOM_SERVING_DB"}
+    return {name: value for name, value in os.environ.items() if name.startswith("ECOM_") and name not in own}
+
+
+def parse_sizes(text: str | None) -> list[int]:
+    """BENCH_EVENTS: one size or a comma list ("1000000,5000000"; underscores allowed)."""
+    sizes = [int(part.strip().replace("_", "")) for part in (text or "1000000").split(",") if part.strip()]
+    if not sizes or min(sizes) <= 0:
+        raise SystemExit(f"[bench] BENCH_EVENTS={text!r}: give event counts, for example 1000000,5000000")
+    return sizes
+
+
+def before_figures(path: Path, old: report.Run) -> dict[str, Any]:
+    """What a size's report shows of an older run at that size (BENCH_COMPARE)."""
+    steps = report.steps_by_key(old)
+    return {
+        "source": str(path),
+        "measured_at": old.get("measured_at"),
+        "seconds": {key: step["seconds"] for key, step in steps.items()},
+        "peak_rss_mb": {key: step["peak_rss_mb"] for key, step in steps.items()},
+        "figures": asdict(report.figures(old)),
+    }
+
+
+def comparisons(text: str | None) -> dict[int, dict[str, Any]]:
+    """BENCH_COMPARE=old.json[,old2.json]: the before figures per size they were measured at."""
+    found = {}
+    for part in (text or "").split(","):
+        if part.strip():
+            path = Path(part.strip())
+            old = json.loads(path.read_text())
+            found[report.events_target(old)] = before_figures(path, old)
+    return found
+
+
+def before_for(size: int, found: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
+    """The older run for this size: the same BENCH_EVENTS, or (runs without it) generated events within 5%."""
+    if size in found:
+        return found[size]
+    return next((before for target, before in found.items() if abs(target - size) <= 0.05 * size), None)
+
+
+@dataclass
+class Paths:
+    """One size's files in the work dir, removed before each size (the landing of 20M events is ~11 GB)."""
+
+    work: Path
+
+    def __post_init__(self) -> None:
+        self.landing, self.increment = self.work / "landing", self.work / "increment"
+        self.warehouse, self.serving = self.work / "warehouse.duckdb", self.work / "serving.duckdb"
+        self.dagster_home, self.baseline = self.work / "dagster_home", self.work / "baseline.duckdb"
+        self.fresh = self.work / "fresh"
+
+    def clear(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
+        for path in (self.landing, self.increment, self.warehouse, self.serving, self.dagster_home, self.baseline):
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        shutil.rmtree(self.fresh, ignore_errors=True)
+
+
+def pipeline_env(paths: Paths) -> dict[str, str]:
+    # only paths: memory and thread settings come from the caller's environment, as in `make run`
+    return dict(
         os.environ,
-        ECOM_LANDING_DIR=str(landing),
-        ECOM_WAREHOUSE=str(warehouse),
-        ECOM_SERVING_DB=str(serving),
-        DAGSTER_HOME=str(work / "dagster_home"),
+        ECOM_LANDING_DIR=str(paths.landing),
+        ECOM_WAREHOUSE=str(paths.warehouse),
+        ECOM_SERVING_DB=str(paths.serving),
+        DAGSTER_HOME=str(paths.dagster_home),
         DBT_USE_COLORS="false",
     )
-    dbt = [str(BIN / "dbt"), "--no-use-colors"]
-    dbt_dirs = ["--project-dir", str(REPO / "dbt_project"), "--profiles-dir", str(REPO)]
-    steps: list[Step] = []
 
-    visitors = max(100, round(events_target / EVENTS_PER_VISITOR))
-    generation = measure(
-        "generate the sample shop",
-        [
-            sys.executable,
-            "-m",
-            "orchestration.sample_shop",
-            "--out",
-            str(landing),
-            "--days",
-            str(DAYS),
-            "--visitors",
-            str(visitors),
-            "--seed",
-            "7",
-            "--end-date",
-            END_DATE,
-        ],
-        env,
-    )
-    events = landed_event_count(landing)
-    generation.events = events
-    generation.input_mb = folder_mb(landing)
-    steps.append(generation)
-    hold_back_last_day(landing, increment)
-    input_mb = folder_mb(landing)
 
-    overhead = measure(
-        "dbt fixed overhead (parse + start-up, no model)",
-        [*dbt, "build", "--no-partial-parse", "--select", "nothing_selected_on_purpose", *dbt_dirs],
-        env,
+DBT = [str(BIN / "dbt"), "--no-use-colors"]
+DBT_DIRS = ["--project-dir", str(REPO / "dbt_project"), "--profiles-dir", str(REPO)]
+NOTHING = ["--select", "nothing_selected_on_purpose"]
+
+
+def generate(size: int, paths: Paths, env: dict[str, str]) -> Step:
+    visitors = max(100, round(size / EVENTS_PER_VISITOR))
+    command = [sys.executable, "-m", "orchestration.sample_shop", "--out", str(paths.landing)]
+    command += ["--days", str(DAYS), "--visitors", str(visitors), "--seed", "7", "--end-date", END_DATE]
+    step = measure("generate", command, env)
+    step.events, step.input_mb = landed_event_count(paths.landing), folder_mb(paths.landing)
+    return step
+
+
+def dbt_overheads(env: dict[str, str]) -> list[Step]:
+    """dbt's start-up as a run pays it (partial parse over `make prepare`'s manifest), and a full parse as extra."""
+    return [
+        measure("dbt_overhead_full_parse", [*DBT, "build", "--no-partial-parse", *NOTHING, *DBT_DIRS], env),
+        # the bench's environment (paths) must be the one the saved parse was made with, as after `make prepare`
+        measure("dbt_parse", [*DBT, "parse", "--quiet", *DBT_DIRS], env),
+        measure("dbt_overhead", [*DBT, "build", *NOTHING, *DBT_DIRS], env),
+    ]
+
+
+def publish_command() -> list[str]:
+    code = (
+        "from orchestration.assets.serving import publish_serving_copy; from orchestration.project import dbt_project;"
+        "from orchestration.settings import load_settings; s = load_settings();"
+        "publish_serving_copy(s.warehouse, s.serving_db, dbt_project.manifest_path, 'bench')"
     )
-    steps.append(overhead)
+    return [sys.executable, "-c", code]
+
+
+def make_run(paths: Paths, env: dict[str, str], events: int) -> tuple[list[Step], dict[str, Any]]:
+    """make run's command on a fresh warehouse over every file (load, dbt build, publish, checks through Dagster)."""
+    paths.fresh.mkdir()
+    run_env = dict(
+        env,
+        ECOM_WAREHOUSE=str(paths.fresh / "warehouse.duckdb"),
+        ECOM_SERVING_DB=str(paths.fresh / "serving.duckdb"),
+        DAGSTER_HOME=str(paths.fresh / "dagster_home"),
+    )
+    # `make run` runs `make prepare` first: dbt's saved parse must match the run's paths (dbt reparses
+    # everything when an env var the profile reads changes), else make run would pay a full parse here only
+    prepare = measure("run_prepare", [*DBT, "parse", "--quiet", *DBT_DIRS], run_env)
+    command = [sys.executable, "-m", "orchestration.cli", "run"]
+    step = measure("make_run", command, run_env, events=events, input_mb=folder_mb(paths.landing))
+    return [prepare, step], dagster_overhead(paths.fresh / "dagster_home", step.seconds)
+
+
+def run_size(size: int, paths: Paths) -> report.Run:
+    """Every step at one size, as the README describes; the figures as one JSON-ready dict."""
+    paths.clear()
+    env = pipeline_env(paths)
+    generation = generate(size, paths, env)
+    hold_back_last_day(paths.landing, paths.increment)
+    input_mb = folder_mb(paths.landing)
+    overheads = dbt_overheads(env)
 
     load_time = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    load = measure(
-        "load to raw", [sys.executable, "-m", "orchestration.loading"], env, events=events, input_mb=input_mb
-    )
-    build = measure(
-        "dbt build --full-refresh", [*dbt, "build", "--full-refresh", *dbt_dirs], env, events=events, input_mb=input_mb
-    )
-    full_refresh_models = model_seconds()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    load = measure("load", [sys.executable, "-m", "orchestration.loading"], env, input_mb=input_mb)
+    build = measure("dbt_build", [*DBT, "build", "--full-refresh", *DBT_DIRS], env, input_mb=input_mb)
+    full_refresh_models, full_refresh_nodes = model_seconds(), dbt_node_seconds()
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         # the events of the full refresh: the generated ones minus the held-back day
         full_events = con.execute("select count(*) from staging.stg_tracking__events").fetchone()[0]
     load.events = build.events = full_events
-    publish = measure(
-        "publish the serving copy",
-        [
-            sys.executable,
-            "-c",
-            "from orchestration.assets.serving import publish_serving_copy; from orchestration.project import dbt_project;"
-            "from orchestration.settings import load_settings; s = load_settings();"
-            "publish_serving_copy(s.warehouse, s.serving_db, dbt_project.manifest_path, 'bench')",
-        ],
-        env,
-    )
-    steps += [load, build, publish]
+    publish = measure("publish", publish_command(), env)
 
-    baseline_db = work / "baseline.duckdb"
-    baseline_db.unlink(missing_ok=True)
-    baseline = run_baseline(landing, load_time, baseline_db)
+    baseline = run_baseline(paths.landing, load_time, paths.baseline)
     baseline.events, baseline.input_mb = full_events, input_mb
-    steps.append(baseline)
-    with duckdb.connect(str(baseline_db), read_only=True) as con:
-        problems = compare_with_kpi_daily(con, warehouse)
+    with duckdb.connect(str(paths.baseline), read_only=True) as con:
+        problems = compare_with_kpi_daily(con, paths.warehouse)
     print(f"[bench] cross-check baseline vs kpi_daily: {'equal' if not problems else 'DIFFERENT'}", file=sys.stderr)
     for problem in problems[:10]:
         print(f"[bench]   {problem}", file=sys.stderr)
 
-    increment_mb = folder_mb(increment)
-    deliver(increment, landing)
-    inc_load = measure(
-        "incremental: load the one-day increment",
-        [sys.executable, "-m", "orchestration.loading"],
-        env,
-        input_mb=increment_mb,
-    )
-    inc_build = measure("incremental: dbt build", [*dbt, "build", *dbt_dirs], env, input_mb=increment_mb)
-    steps += [inc_load, inc_build]
+    increment_mb = folder_mb(paths.increment)
+    deliver(paths.increment, paths.landing)
+    inc_load = measure("inc_load", [sys.executable, "-m", "orchestration.loading"], env, input_mb=increment_mb)
+    inc_build = measure("inc_build", [*DBT, "build", *DBT_DIRS], env, input_mb=increment_mb)
     incremental_models = model_seconds()
+    run_steps, dagster = make_run(paths, env, generation.events)
 
-    # make run's command on a fresh warehouse over every file: load, dbt build, publish, checks through Dagster
-    fresh = work / "fresh"
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir()
-    run_env = dict(
-        env,
-        ECOM_WAREHOUSE=str(fresh / "warehouse.duckdb"),
-        ECOM_SERVING_DB=str(fresh / "serving.duckdb"),
-        DAGSTER_HOME=str(fresh / "dagster_home"),
-    )
-    end_to_end = measure(
-        "make run end to end through Dagster (fresh warehouse)",
-        [sys.executable, "-m", "orchestration.cli", "run"],
-        run_env,
-        events=events,
-        input_mb=folder_mb(landing),
-    )
-    steps.append(end_to_end)
-
-    full_seconds = load.seconds + build.seconds + publish.seconds
-    incremental_seconds = inc_load.seconds + inc_build.seconds
-    result = {
+    steps = [generation, *overheads, load, build, publish, baseline, inc_load, inc_build, *run_steps]
+    return {
+        "events_target": size,
         "events": full_events,
-        "generated_events": events,
-        "increment_events": events - full_events,
+        "generated_events": generation.events,
+        "increment_events": generation.events - full_events,
         "input_mb": round(input_mb, 1),
-        "baseline_seconds": round(baseline.seconds, 2),
-        "full_refresh_seconds": round(full_seconds, 2),
-        "ratio_full_vs_baseline": round(full_seconds / baseline.seconds, 2),
-        "incremental_seconds": round(incremental_seconds, 2),
-        "ratio_incremental_vs_full": round(incremental_seconds / full_seconds, 3),
-        "peak_rss_mb": round(max(s.peak_rss_mb for s in steps), 0),
-        "dbt_overhead_seconds": round(overhead.seconds, 2),
-        "events_per_second": round(full_events / full_seconds, 0),
-        "end_to_end_make_run_seconds": round(end_to_end.seconds, 2),
-        "warehouse_mb": round(warehouse.stat().st_size / 2**20, 1),
-        "serving_mb": round(serving.stat().st_size / 2**20, 1),
+        "warehouse_mb": round(paths.warehouse.stat().st_size / 2**20, 1),
+        "serving_mb": round(paths.serving.stat().st_size / 2**20, 1),
         "baseline_equals_kpi_daily": not problems,
         "baseline_differences": problems[:20],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"duckdb {duckdb.__version__}",
         "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "steps": [s.__dict__ for s in steps],
+        "settings": passed_settings(),
+        "steps": [asdict(s) for s in steps],
+        "dagster": dagster,
+        "dbt_full_refresh": full_refresh_nodes,
         "dbt_model_seconds_full_refresh": full_refresh_models,
         "dbt_model_seconds_incremental": incremental_models,
     }
-    lines = [
-        f"### Benchmark: {full_events:,} events in the full refresh ({input_mb:,.0f} MB landed) "
-        f"+ {events - full_events:,} in the one-day increment; {result['machine']}",
-        "",
-        "| step | seconds | events/s | MB/s | peak RSS (MB) |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for s in steps:
-        eps = f"{s.events / s.seconds:,.0f}" if s.events else ""
-        mbps = f"{s.input_mb / s.seconds:,.1f}" if s.input_mb else ""
-        lines.append(f"| {s.name} | {s.seconds:,.1f} | {eps} | {mbps} | {s.peak_rss_mb:,.0f} |")
-    lines += [
-        "",
-        f"- full refresh (load + dbt build + publish): {full_seconds:,.1f} s, "
-        f"{result['events_per_second']:,.0f} events/s; baseline {baseline.seconds:,.1f} s; "
-        f"pipeline / baseline = {result['ratio_full_vs_baseline']}",
-        f"- incremental (one-day increment: load + dbt build): {incremental_seconds:,.1f} s; "
-        f"incremental / full = {result['ratio_incremental_vs_full']}",
-        f"- dbt fixed overhead (parse + start-up): {overhead.seconds:,.1f} s per invocation",
-        f"- warehouse {result['warehouse_mb']:,.1f} MB, serving file {result['serving_mb']:,.1f} MB",
-        "- slowest models, full refresh / incremental (s): "
-        + ", ".join(
-            f"{name} {seconds:.1f} / {incremental_models.get(name, 0):.1f}"
-            for name, seconds in sorted(full_refresh_models.items(), key=lambda item: -item[1])[:6]
-        ),
-        f"- baseline daily sessions, bounce rate, conversion rate, GMV, net sales = kpi_daily: "
-        f"{'yes' if not problems else 'NO (' + str(len(problems)) + ' days differ)'}",
-    ]
-    markdown = "\n".join(lines)
+
+
+def write_size(run: report.Run, out_dir: Path) -> str:
+    """<events>.json (the figures, with the targets' ratios for a quick look) and <events>.md; returns the Markdown."""
+    run = {**run, "figures": asdict(report.figures(run))}
+    markdown = report.render_size(run)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "latest.md").write_text(markdown + "\n")
-    (out_dir / "latest.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(markdown)
-    print(f"\n[bench] written to {out_dir / 'latest.md'} and {out_dir / 'latest.json'}", file=sys.stderr)
-    if not keep:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0 if not problems else 1
+    (out_dir / f"{run['events_target']}.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
+    (out_dir / f"{run['events_target']}.md").write_text(markdown + "\n")
+    return markdown
+
+
+def write_latest(out_dir: Path) -> None:
+    """latest.md, latest.json and latest.png from every size measured so far in out_dir."""
+    runs = report.load_runs(out_dir)
+    (out_dir / "latest.md").write_text(report.render_latest(runs) + "\n")
+    (out_dir / "latest.json").write_text(json.dumps(report.latest_summary(runs), indent=2) + "\n")
+    plotted = write_plot(runs, out_dir / "latest.png")
+    print(f"[bench] written: {out_dir / 'latest.md'}{', latest.png' if plotted else ''}", file=sys.stderr)
+
+
+def main() -> int:
+    sizes = parse_sizes(os.environ.get("BENCH_EVENTS"))
+    out_dir = Path(os.environ.get("BENCH_DIR") or REPO / "data" / "bench")
+    before = comparisons(os.environ.get("BENCH_COMPARE"))
+    keep = bool(os.environ.get("BENCH_WORKDIR"))
+    paths = Paths(Path(os.environ.get("BENCH_WORKDIR") or tempfile.mkdtemp(prefix="ecom-bench-")))
+    all_equal = True
+    try:
+        for size in sizes:
+            run = run_size(size, paths)
+            if (old := before_for(size, before)) is not None:
+                run["before"] = old
+            print(write_size(run, out_dir) + "\n")
+            # after every size, so a later size that fails leaves the report of those measured
+            write_latest(out_dir)
+            all_equal = all_equal and run["baseline_equals_kpi_daily"]
+    finally:
+        if not keep:
+            shutil.rmtree(paths.work, ignore_errors=True)
+    return 0 if all_equal else 1
 
 
 if __name__ == "__main__":
