@@ -47,7 +47,10 @@ def publish_serving_copy(
     table_docs, column_docs = mart_docs(manifest_path)
     # An in-memory session attaching both files: the warehouse read-only, the
     # new file writable (a read-only connection would make every attachment read-only).
-    with duckdb.connect() as con:
+    # The pipeline's memory limit (ECOM_DUCKDB_MEMORY_LIMIT): an in-memory session's default is 80% of RAM.
+    settings = load_settings()
+    limits = {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
+    with duckdb.connect(config=limits) as con:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
         con.execute(f"attach '{tmp}' as serving (storage_version 'v1.1.0')")
         # One transaction for the whole file: one commit instead of one per statement

@@ -8,7 +8,8 @@ and latest.png with every size measured so far in that folder side by side
 (tests/benchmark/report.py, plot.py). BENCH_DIR moves them; BENCH_WORKDIR moves
 the generated shop and the warehouses (default a temp dir removed at the end);
 BENCH_COMPARE=old.json[,...] adds a before/after column per step to the size
-each old run was measured at. The environment reaches every step unchanged
+each old run was measured at. BENCH_SHOP_CACHE=dir keeps each size's generated
+shop there and reuses it (hard links) in later runs. The environment reaches every step unchanged
 (ECOM_DUCKDB_MEMORY_LIMIT and the like); only the baseline sets its own limit.
 """
 
@@ -344,10 +345,24 @@ NOTHING = ["--select", "nothing_selected_on_purpose"]
 
 
 def generate(size: int, paths: Paths, env: dict[str, str]) -> Step:
-    visitors = max(100, round(size / EVENTS_PER_VISITOR))
-    command = [sys.executable, "-m", "orchestration.sample_shop", "--out", str(paths.landing)]
-    command += ["--days", str(DAYS), "--visitors", str(visitors), "--seed", "7", "--end-date", END_DATE]
-    step = measure("generate", command, env)
+    """The sample shop of `size` events in paths.landing. With BENCH_SHOP_CACHE set, a shop generated for
+    this size before (folder events-<size> there) is hard-linked instead (the loader only reads files):
+    the 20M shop takes ~20 minutes to generate, the same every time."""
+    cache = os.environ.get("BENCH_SHOP_CACHE")
+    cached = Path(cache) / f"events-{size}" if cache else None
+    if cached is not None and (cached / "_generator_manifest.json").exists():
+        shutil.copytree(cached, paths.landing, copy_function=os.link)
+        step = Step(
+            "generate", report.STEP_LABELS["generate"] + " (cached)", 0.0, 0.0, note=f"hard-linked from {cached}"
+        )
+    else:
+        visitors = max(100, round(size / EVENTS_PER_VISITOR))
+        out = cached or paths.landing
+        command = [sys.executable, "-m", "orchestration.sample_shop", "--out", str(out)]
+        command += ["--days", str(DAYS), "--visitors", str(visitors), "--seed", "7", "--end-date", END_DATE]
+        step = measure("generate", command, env)
+        if cached is not None:
+            shutil.copytree(cached, paths.landing, copy_function=os.link)
     step.events, step.input_mb = landed_event_count(paths.landing), folder_mb(paths.landing)
     return step
 
