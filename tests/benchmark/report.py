@@ -181,8 +181,10 @@ def step_table(run: Run, old_seconds: dict[str, float]) -> list[str]:
     lines = [head, rule]
     for step in run["steps"]:
         key = step_key(step)
-        eps = f"{step['events'] / step['seconds']:,.0f}" if step.get("events") else ""
-        mbps = f"{step['input_mb'] / step['seconds']:,.1f}" if step.get("input_mb") else ""
+        # a step not timed (a shop taken from BENCH_SHOP_CACHE) has 0 s and no rate
+        timed = step["seconds"] > 0
+        eps = f"{step['events'] / step['seconds']:,.0f}" if step.get("events") and timed else ""
+        mbps = f"{step['input_mb'] / step['seconds']:,.1f}" if step.get("input_mb") and timed else ""
         row = f"| {step['name']} | {step['seconds']:,.1f} | {eps} | {mbps} | {step['peak_rss_mb']:,.0f} |"
         if old_seconds:
             old = old_seconds.get(key) if key else None
