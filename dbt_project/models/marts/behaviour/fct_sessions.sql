@@ -16,8 +16,8 @@
 
 {#- No referrer, or one on the shop's own domain: the visit counts as direct. -#}
 {%- set no_outside_referrer -%}
-    (first_events.referrer_host is null
-     or first_events.referrer_host in ({{ "'" ~ var('ecom__shop_domains') | map('lower') | join("', '") ~ "'" }}))
+    (traffic.referrer_host is null
+     or traffic.referrer_host in ({{ "'" ~ var('ecom__shop_domains') | map('lower') | join("', '") ~ "'" }}))
 {%- endset %}
 
 {%- set sessions_in_scope -%}
@@ -55,7 +55,10 @@ events as (
 
 funnel as (
 
-    select * from {{ ref('int_sessions_funnel_steps') }}
+    select
+        session_id,
+        funnel_step_reached
+    from {{ ref('int_sessions_funnel_steps') }}
 
 ),
 
@@ -95,13 +98,17 @@ aggregated as (
 
 ),
 
-first_events as (
+-- One row per session with its first client-side event's context. Read by
+-- the lookups below and by recomputed: DuckDB materializes it once (and
+-- spills it), and every other join below is against a small lookup keyed on
+-- distinct values, not another session-sized table. Four session-sized hash
+-- tables alive in one pipeline ran the 20M-event build out of memory.
+sessions as (
 
     select
-        wide_events.session_id,
+        aggregated.*,
         wide_events.session_anonymous_id as anonymous_id,
         wide_events.person_id,
-        wide_events.page_referrer,
         wide_events.utm_source,
         wide_events.utm_medium,
         wide_events.utm_campaign,
@@ -118,50 +125,57 @@ first_events as (
 
 ),
 
+-- The source and medium of each distinct referrer host: the longest matching
+-- domain pattern of the referrer_domains seed.
 referrer_matches as (
 
     select
-        first_events.session_id,
+        hosts.referrer_host,
         referrer_domains.source,
         referrer_domains.medium,
         row_number() over (
-            partition by first_events.session_id order by length(referrer_domains.domain_pattern) desc
+            partition by hosts.referrer_host order by length(referrer_domains.domain_pattern) desc
         ) as match_rank
-    from first_events
+    from (select distinct referrer_host from sessions where referrer_host is not null) as hosts
     inner join referrer_domains
-        on first_events.referrer_host = referrer_domains.domain_pattern
-        or first_events.referrer_host like '%.' || referrer_domains.domain_pattern
+        on hosts.referrer_host = referrer_domains.domain_pattern
+        or hosts.referrer_host like '%.' || referrer_domains.domain_pattern
         or (right(referrer_domains.domain_pattern, 1) = '.'
-            and (first_events.referrer_host like referrer_domains.domain_pattern || '%'
-                 or first_events.referrer_host like '%.' || referrer_domains.domain_pattern || '%'))
+            and (hosts.referrer_host like referrer_domains.domain_pattern || '%'
+                 or hosts.referrer_host like '%.' || referrer_domains.domain_pattern || '%'))
 
 ),
 
+-- Source, medium and campaign of each distinct combination of the first
+-- event's utm parameters and referrer host.
 attributed as (
 
     select
-        first_events.session_id,
+        traffic.utm_source,
+        traffic.utm_medium,
+        traffic.utm_campaign,
+        traffic.referrer_host,
         case
-            when first_events.utm_source is not null then first_events.utm_source
+            when traffic.utm_source is not null then traffic.utm_source
             when {{ no_outside_referrer }}
                 then '(direct)'
             when referrer_matches.source is not null then referrer_matches.source
-            else first_events.referrer_host
+            else traffic.referrer_host
         end as source,
         case
-            when first_events.utm_source is not null then coalesce(first_events.utm_medium, '(not set)')
+            when traffic.utm_source is not null then coalesce(traffic.utm_medium, '(not set)')
             when {{ no_outside_referrer }}
                 then '(none)'
             when referrer_matches.medium is not null then referrer_matches.medium
             else 'referral'
         end as medium,
         case
-            when first_events.utm_source is not null then coalesce(first_events.utm_campaign, '(not set)')
+            when traffic.utm_source is not null then coalesce(traffic.utm_campaign, '(not set)')
             else '(not set)'
         end as campaign
-    from first_events
+    from (select distinct utm_source, utm_medium, utm_campaign, referrer_host from sessions) as traffic
     left join referrer_matches
-        on referrer_matches.session_id = first_events.session_id
+        on referrer_matches.referrer_host = traffic.referrer_host
         and referrer_matches.match_rank = 1
 
 ),
@@ -172,73 +186,76 @@ channel_matches as (
 
 ),
 
-bot_sessions as (
+-- The distinct user agents that match a bot pattern.
+bot_user_agents as (
 
-    select distinct first_events.session_id
-    from first_events
+    select distinct agents.user_agent
+    from (select distinct user_agent from sessions where user_agent is not null) as agents
     inner join bot_patterns
-        on lower(first_events.user_agent) like '%' || bot_patterns.pattern || '%'
+        on lower(agents.user_agent) like '%' || bot_patterns.pattern || '%'
 
 ),
 
 recomputed as (
 
     select
-        aggregated.session_id,
-        first_events.anonymous_id,
-        first_events.person_id,
-        aggregated.session_start_at,
-        aggregated.session_end_at,
-        {{ to_reporting_date('aggregated.session_start_at') }} as session_date,
-        {{ seconds_between('aggregated.session_start_at', 'aggregated.session_end_at') }} as duration_seconds,
-        aggregated.page_views,
-        aggregated.events,
-        aggregated.page_views = 1 and aggregated.track_events = 0 as is_bounce,
+        sessions.session_id,
+        sessions.anonymous_id,
+        sessions.person_id,
+        sessions.session_start_at,
+        sessions.session_end_at,
+        {{ to_reporting_date('sessions.session_start_at') }} as session_date,
+        {{ seconds_between('sessions.session_start_at', 'sessions.session_end_at') }} as duration_seconds,
+        sessions.page_views,
+        sessions.events,
+        sessions.page_views = 1 and sessions.track_events = 0 as is_bounce,
         (
-            {{ seconds_between('aggregated.session_start_at', 'aggregated.session_end_at') }} >= 10
-            or aggregated.page_views >= 2
-            or aggregated.first_order_completed_at is not null
+            {{ seconds_between('sessions.session_start_at', 'sessions.session_end_at') }} >= 10
+            or sessions.page_views >= 2
+            or sessions.first_order_completed_at is not null
         ) as is_engaged,
-        aggregated.first_order_completed_at is not null as is_converted,
-        aggregated.has_product_added,
-        aggregated.has_checkout_started,
-        {{ seconds_between('aggregated.session_start_at', 'aggregated.first_order_completed_at') }}
+        sessions.first_order_completed_at is not null as is_converted,
+        sessions.has_product_added,
+        sessions.has_checkout_started,
+        {{ seconds_between('sessions.session_start_at', 'sessions.first_order_completed_at') }}
             as time_to_convert_seconds,
-        aggregated.landing_page,
+        sessions.landing_page,
         attributed.source,
         attributed.medium,
         attributed.campaign,
         coalesce(channel_matches.channel_group, 'Unassigned') as channel_group,
         case
-            when first_events.device_type in ('ios', 'android')
-                then case when first_events.device_model like 'iPad%' or first_events.device_model like 'SM-X%'
-                          or first_events.device_model like 'SM-T%' then 'tablet' else 'mobile' end
-            when first_events.device_type in ('mobile', 'tablet', 'desktop') then first_events.device_type
-            when first_events.user_agent like '%iPad%' then 'tablet'
-            when first_events.user_agent like '%Android%' and first_events.user_agent not like '%Mobile%'
+            when sessions.device_type in ('ios', 'android')
+                then case when sessions.device_model like 'iPad%' or sessions.device_model like 'SM-X%'
+                          or sessions.device_model like 'SM-T%' then 'tablet' else 'mobile' end
+            when sessions.device_type in ('mobile', 'tablet', 'desktop') then sessions.device_type
+            when sessions.user_agent like '%iPad%' then 'tablet'
+            when sessions.user_agent like '%Android%' and sessions.user_agent not like '%Mobile%'
                 then 'tablet'
-            when first_events.user_agent like '%Mobile%' or first_events.user_agent like '%iPhone%'
-                or first_events.user_agent like '%Android%' then 'mobile'
+            when sessions.user_agent like '%Mobile%' or sessions.user_agent like '%iPhone%'
+                or sessions.user_agent like '%Android%' then 'mobile'
             else 'desktop'
         end as device_category,
-        case when first_events.device_type in ('ios', 'android') then first_events.device_type else 'web' end
+        case when sessions.device_type in ('ios', 'android') then sessions.device_type else 'web' end
             as platform,
-        funnel.funnel_step_reached,
-        bot_sessions.session_id is not null as is_bot,
-        aggregated.sessionized_at
-        {{- key_bucket_column('first_events.anonymous_id') }}
-    from aggregated
-    inner join first_events
-        on first_events.session_id = aggregated.session_id
+        -- a session with no funnel row reached step 1 only (the session start)
+        coalesce(funnel.funnel_step_reached, 1) as funnel_step_reached,
+        bot_user_agents.user_agent is not null as is_bot,
+        sessions.sessionized_at
+        {{- key_bucket_column('sessions.anonymous_id') }}
+    from sessions
     inner join attributed
-        on attributed.session_id = aggregated.session_id
-    inner join funnel
-        on funnel.session_id = aggregated.session_id
+        on attributed.utm_source is not distinct from sessions.utm_source
+        and attributed.utm_medium is not distinct from sessions.utm_medium
+        and attributed.utm_campaign is not distinct from sessions.utm_campaign
+        and attributed.referrer_host is not distinct from sessions.referrer_host
+    left join funnel
+        on funnel.session_id = sessions.session_id
     left join channel_matches
         on channel_matches.source = attributed.source
         and channel_matches.medium = attributed.medium
-    left join bot_sessions
-        on bot_sessions.session_id = aggregated.session_id
+    left join bot_user_agents
+        on bot_user_agents.user_agent = sessions.user_agent
 
 ),
 
