@@ -50,8 +50,10 @@ def raw_columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
 
 
 def _clean_name(name: str, position: int) -> str:
-    # a control character in a name is replaced; surrounding space means nothing
-    cleaned = "".join("_" if ord(ch) < 32 else ch for ch in name).strip()
+    # a control character in a name is replaced; surrounding space means nothing; a double quote is
+    # dropped: DuckDB takes it (escaped), but dbt's unit tests write every raw column name unescaped
+    # into their SQL, so one `size "EU"` column stopped every later dbt build
+    cleaned = "".join("_" if ord(ch) < 32 else ch for ch in name if ch != '"').strip()
     if not cleaned:
         return f"column{position}"
     return LANDED_PREFIX + cleaned if cleaned.startswith("_") else cleaned
@@ -61,8 +63,9 @@ def stored_names(landed: list[str], known: list[str]) -> list[str]:
     """The raw column each landed column is stored in (the rule is in landing-contract.md, Column names):
 
     - a name that starts with `_`, the loader's prefix (`_file`, `_line`, `_load_id`, `_loaded_at`),
-      gets `landed` in front: `_file` -> `landed_file`; control characters become `_`, surrounding
-      space is dropped, an empty name is `column<position>`;
+      gets `landed` in front: `_file` -> `landed_file`; double quotes are dropped (`size "EU"` ->
+      `size EU`), control characters become `_`, surrounding space is dropped, an empty name is
+      `column<position>`;
     - names are case-blind, as SQL's are: a name equal but for case to a column raw already has (the
       contract's, or an extra from an earlier file) takes that column's spelling (`ORDER_ID` is
       `order_id`);

@@ -162,10 +162,11 @@ def test_any_header_loads_under_a_predictable_name(tmp_path: Path, landing: Path
     con = load_all(tmp_path, landing, ["orders"])
     assert good_order_loaded(con)
     row = con.execute(
-        'select "size ""EU""", landed_file, landed_line, landed_load_id, landed_loaded_at, "select", "größe", '
+        'select "size EU", landed_file, landed_line, landed_load_id, landed_loaded_at, "select", "größe", '
         "version_rank, _file, _line from raw.orders where order_id = 'O2'"
     ).fetchone()
-    # a name the loader owns (leading '_') is kept with 'landed' in front; the loader's own columns are intact
+    # double quotes are dropped from a name (dbt's unit tests write names unescaped); a name the loader
+    # owns (leading '_') is kept with 'landed' in front; the loader's own columns are intact
     assert row == ("42", "f", "l", "i", "t", "s", "g", "v", "orders/b-names.csv", 2)
 
 
