@@ -94,20 +94,41 @@ def _landed(source: str, path: Path, landing_dir: Path) -> LandedFile | None:
     return LandedFile(source, resolved, relative, info.st_size, info.st_mtime, problem)
 
 
+def _unlistable(source: str, landing_dir: Path, exc: OSError) -> LandedFile:
+    """A folder that cannot be listed: its files cannot even be named, so the folder is logged."""
+    path = Path(exc.filename)
+    try:
+        info = path.lstat()
+        size, mtime = info.st_size, info.st_mtime
+    except OSError:
+        size, mtime = 0, 0.0
+    problem = f"folder cannot be listed: {exc.strerror}; its files are not loaded until it can be read"
+    return LandedFile(source, path.absolute(), path.relative_to(landing_dir).as_posix(), size, mtime, problem)
+
+
 def discover(landing_dir: Path, source: str) -> list[LandedFile]:
     """Every landed file of a source, sorted byte-wise by relative path (the contract's order).
 
     A name that looks like a data file but cannot be read (a symlink loop, a dangling link, a FIFO,
-    a socket) is listed too, with its `problem`: nothing that lands vanishes without a trace."""
+    a socket), and a folder that cannot be listed, is listed too, with its `problem`: nothing that
+    lands vanishes without a trace. Folder symlinks are not followed (as pathlib's rglob)."""
     root = landing_dir / source
     if not root.is_dir():
         return []
     found = []
-    for path in root.rglob("*"):
-        parts = path.relative_to(root).parts
-        if is_ignored(parts) or not has_known_format(path.name, source):
-            continue
-        landed = _landed(source, path, landing_dir)
-        if landed is not None:
-            found.append(landed)
+    unlistable: list[OSError] = []
+    for folder, folders, files in os.walk(root, onerror=unlistable.append):
+        # a symlink loop or a dangling link is among `files` (it is no folder); a folder symlink
+        # among `folders`, not descended into: _landed skips folders
+        for name in (*folders, *files):
+            path = Path(folder, name)
+            parts = path.relative_to(root).parts
+            if is_ignored(parts) or not has_known_format(name, source):
+                continue
+            landed = _landed(source, path, landing_dir)
+            if landed is not None:
+                found.append(landed)
+    for exc in unlistable:
+        if exc.filename and not is_ignored(Path(exc.filename).relative_to(root).parts or ("x",)):
+            found.append(_unlistable(source, landing_dir, exc))
     return sorted(found, key=lambda f: f.relative_path.encode())

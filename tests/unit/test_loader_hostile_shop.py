@@ -300,3 +300,22 @@ def test_a_quantity_staging_cannot_hold_is_rejected(tmp_path: Path, landing: Pat
     con = load_all(tmp_path, landing, ["order_items"])
     assert reasons(con, "order_items") == [("order_items/a.csv", 3, "quantity too large (above 2147483647)")]
     assert con.execute("select line_id from raw.order_items").fetchall() == [("1",)]
+
+
+def test_a_folder_that_cannot_be_listed_gets_a_log_row(
+    tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as for a file, chmod cannot stop root: the refusal is simulated where the folder is listed
+    (landing / "orders" / "2026").mkdir()
+    (landing / "orders" / "2026" / "b.csv").write_text(f"{ORDERS_HEADER}\nS1,C1,2026-01-02T10:00:00Z,paid,USD\n")
+    real_scandir = os.scandir
+
+    def refusing(path):
+        if str(path).endswith("2026"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    con = load_all(tmp_path, landing, ["orders"])
+    assert "folder cannot be listed: Permission denied" in log_errors(con)["orders/2026"]
+    assert good_order_loaded(con)
