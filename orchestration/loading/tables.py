@@ -1,9 +1,11 @@
 """Shop tables: CSV, Parquet and NDJSON rows into raw.<source>, bad rows into raw.<source>_rejected.
 
-Raw tables keep the landed text of every column (union by name): the
-contract's columns first, and any extra column a file brings is added as a
-text column when it first appears, so a new column in a later file breaks
-nothing. Staging casts the text; the checks here make sure it can.
+Raw tables keep the landed text of every column (union by name), trimmed,
+and a date column's date as ISO text (one spelling per key): the contract's
+columns first, and any extra column a file brings is added as a text column
+when it first appears, under a name stored_names gives it, so a new column in
+a later file, whatever its name, breaks nothing. Staging casts the text; the
+checks here make sure it can, so one bad row never fails a staging test.
 """
 
 from __future__ import annotations
