@@ -40,6 +40,7 @@ class Column:
     maximum: float | None = None
     positive: bool = False  # a number that must be > 0 (a rate)
     pattern: str | None = None  # a regular expression the whole (trimmed) text must match
+    int32: bool = False  # an integer staging casts to a 32-bit integer: a larger one would stop the build
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ def _c(
     maximum=None,
     positive: bool = False,
     pattern: str | None = None,
+    int32: bool = False,
 ) -> Column:
-    return Column(name, type_, required, minimum, maximum, positive, pattern)
+    return Column(name, type_, required, minimum, maximum, positive, pattern, int32)
 
 
 CURRENCY_CODE = "[A-Za-z]{3}"
@@ -94,7 +96,7 @@ TABLES: dict[str, TableContract] = {
                 _c("order_id", required=True),
                 _c("line_id", required=True),
                 _c("product_id", required=True),
-                _c("quantity", "integer", True, minimum=0),
+                _c("quantity", "integer", True, minimum=0, int32=True),
                 _c("unit_price", "decimal", True, minimum=0),
                 _c("discount", "decimal", minimum=0),
             ),
@@ -136,7 +138,7 @@ TABLES: dict[str, TableContract] = {
                 _c("created_at", "timestamp", True),
                 _c("amount", "decimal", True, minimum=0),
                 _c("product_id"),
-                _c("quantity", "integer", minimum=0),
+                _c("quantity", "integer", minimum=0, int32=True),
                 _c("reason"),
             ),
         ),

@@ -9,6 +9,7 @@ no Python loop touches a row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -21,7 +22,15 @@ from orchestration.loading.contract import EVENT_SOURCE, TABLES
 from orchestration.loading.discovery import LandedFile, discover
 from orchestration.loading.events import RAW_EVENTS_DDL, event_counts_per_file, load_event_files, upgrade_raw_events
 from orchestration.loading.readers import event_lines_sql, table_rows_sql
-from orchestration.loading.tables import META_COLUMNS, file_columns, header_problem, load_table_files, raw_table_ddl
+from orchestration.loading.tables import (
+    META_COLUMNS,
+    file_columns,
+    header_problem,
+    load_table_files,
+    raw_columns,
+    raw_table_ddl,
+    stored_names,
+)
 
 # Uncompressed bytes per batch: bounds the temp tables, not the transaction.
 BATCH_BYTES = 256 * 1024 * 1024
@@ -86,18 +95,29 @@ def _utc(timestamp: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(tzinfo=None)
 
 
-def files_to_load(con: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> list[tuple[LandedFile, str]]:
-    """New files and new versions of known paths, with their checksums."""
-    known = con.execute("select path, size_bytes, mtime, sha256 from raw.load_log").fetchall()
-    by_stat = {(p, s, m) for p, s, m, _ in known}
-    by_hash = {(p, h) for p, _, _, h in known}
-    todo = []
+def files_to_load(con: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> list[tuple[LandedFile, str | None]]:
+    """New files and new versions of known paths, with their checksums; and names that cannot be read
+    (checksum None), unless one was logged before with the same reason."""
+    known = con.execute("select path, size_bytes, mtime, sha256, error from raw.load_log").fetchall()
+    by_stat = {(p, s, m) for p, s, m, h, _ in known if h is not None}
+    by_hash = {(p, h) for p, _, _, h, _ in known if h is not None}
+    # an unreadable name is logged once per reason, not on every run while it stays as it is
+    set_aside = {(p, e) for p, _, _, h, e in known if h is None}
+    todo: list[tuple[LandedFile, str | None]] = []
     for f in files:
         # Same path, size and mtime as a logged version: skip without reading it.
-        if (f.relative_path, f.size, _utc(f.mtime)) in by_stat:
+        if f.problem is None and (f.relative_path, f.size, _utc(f.mtime)) in by_stat:
             continue
-        digest = sha256_of(f.path)
-        if (f.relative_path, digest) not in by_hash:
+        digest = None
+        if f.problem is None:
+            try:
+                digest = sha256_of(f.path)
+            except OSError as exc:
+                f = dataclasses.replace(f, problem=f"unreadable file: {exc.strerror}; fix its permissions or remove it")
+        if f.problem is not None:
+            if (f.relative_path, f.problem) not in set_aside:
+                todo.append((f, None))
+        elif (f.relative_path, digest) not in by_hash:
             todo.append((f, digest))
     return todo
 
@@ -109,7 +129,7 @@ def _log(con, f: LandedFile, digest: str, load_id: int, loaded_at, counts: tuple
     )
 
 
-def _reject_file(con, f: LandedFile, digest: str, load_id: int, loaded_at, message: str) -> None:
+def _reject_file(con, f: LandedFile, digest: str | None, load_id: int, loaded_at, message: str) -> None:
     """A file no reader can take is quarantined whole: one row with the reason, and its log row."""
     con.execute(
         f"insert into raw.{f.source}_rejected values (null, ?, ?, null, ?, ?)",
@@ -118,8 +138,10 @@ def _reject_file(con, f: LandedFile, digest: str, load_id: int, loaded_at, messa
     _log(con, f, digest, load_id, loaded_at, (0, 1, 0), message)
 
 
-def _batches(items: list[tuple[LandedFile, str]], max_files: int | None = None) -> list[list[tuple[LandedFile, str]]]:
-    batches: list[list[tuple[LandedFile, str]]] = [[]]
+def _batches(
+    items: list[tuple[LandedFile, str | None]], max_files: int | None = None
+) -> list[list[tuple[LandedFile, str | None]]]:
+    batches: list[list[tuple[LandedFile, str | None]]] = [[]]
     size = 0
     for item in items:
         f = item[0]
@@ -134,8 +156,12 @@ def _batches(items: list[tuple[LandedFile, str]], max_files: int | None = None) 
 
 def unreadable_reason(con: duckdb.DuckDBPyConnection, f: LandedFile) -> str | None:
     """The reader's error for a file it cannot scan, else None (reads the file once)."""
-    scan = event_lines_sql(f) if f.source == EVENT_SOURCE else table_rows_sql(f)
     try:
+        if f.source == EVENT_SOURCE:
+            scan = event_lines_sql(f)
+        else:
+            # the scan the load runs, under the names it stores
+            scan = table_rows_sql(f, stored_names(file_columns(con, f), raw_columns(con, f.source)))
         con.execute(f"select count(*) from ({scan})").fetchone()
     except duckdb.Error as exc:
         return f"unreadable file: {str(exc).splitlines()[0]}"
@@ -145,7 +171,7 @@ def unreadable_reason(con: duckdb.DuckDBPyConnection, f: LandedFile) -> str | No
 def _load_source(
     con: duckdb.DuckDBPyConnection,
     source: str,
-    todo: list[tuple[LandedFile, str]],
+    todo: list[tuple[LandedFile, str | None]],
     load_id: int,
     unreadable: dict[str, str],
     stats: SourceStats,
@@ -153,14 +179,22 @@ def _load_source(
 ) -> None:
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     readable = []
+    # landed header -> stored column name, per file, one naming across the source (tables.stored_names)
+    names: dict[str, list[str]] = {}
+    known = raw_columns(con, source) if source != EVENT_SOURCE else []
     for f, digest in todo:
-        if f.size == 0:
+        # a name that cannot be read is never opened (a FIFO would block): quarantined whole
+        problem = f.problem
+        if problem is None and f.size == 0:
             # Nothing to load and nothing to quarantine: the log says so.
             _log(con, f, digest, load_id, loaded_at, (0, 0, 0), "empty file")
             continue
-        problem = unreadable.get(f.relative_path)
+        if problem is None:
+            problem = unreadable.get(f.relative_path)
         if problem is None and source != EVENT_SOURCE:
-            problem = header_problem(TABLES[source], file_columns(con, f))
+            names[f.relative_path] = stored_names(file_columns(con, f), known)
+            known += [n for n in names[f.relative_path] if n.lower() not in {k.lower() for k in known}]
+            problem = header_problem(TABLES[source], names[f.relative_path])
         if problem:
             _reject_file(con, f, digest, load_id, loaded_at, problem)
             stats.files_rejected += 1
@@ -184,7 +218,7 @@ def _load_source(
             stats.rows_rejected += rows_rejected
             logged += [(f, digest, (0, 0, 0)) for f, digest in batch]
         else:
-            rows = load_table_files(con, TABLES[source], files, load_id, loaded_at)
+            rows = load_table_files(con, TABLES[source], files, names, load_id, loaded_at)
             per_file = {idx: (loaded, rejected, dups) for idx, loaded, rejected, dups in rows}
             for idx, (f, digest) in enumerate(batch):
                 counts = per_file.get(idx, (0, 0, 0))
@@ -214,7 +248,7 @@ def load_landing(
     """Loads every new file of the given sources as one load (one transaction); returns its id and counts."""
     ensure_raw_schema(con)
     load_id = next_load_id(con)
-    todo: dict[str, list[tuple[LandedFile, str]]] = {}
+    todo: dict[str, list[tuple[LandedFile, str | None]]] = {}
     skipped: dict[str, int] = {}
     for source in sources:
         files = discover(landing_dir, source)
@@ -239,7 +273,8 @@ def load_landing(
                 f.relative_path: reason
                 for items in todo.values()
                 for f, _ in items
-                if (reason := unreadable_reason(con, f)) is not None
+                # a name already set aside is never opened (a FIFO would block)
+                if f.problem is None and (reason := unreadable_reason(con, f)) is not None
             }
             if not unreadable:
                 raise

@@ -44,25 +44,37 @@ def event_batch_lines_sql(files: list[LandedFile]) -> str:
     return f"select filename as _path, row_number() over () as _batch_line, line from {_lines_scan(paths)}"
 
 
-def table_rows_sql(f: LandedFile) -> str:
-    """Every row, all columns as text, numbered (CSV data starts on line 2, after the header)."""
+def quote_identifier(name: str) -> str:
+    """A column name as a SQL identifier, whatever it holds (quotes, spaces, reserved words)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_scan_sql(f: LandedFile) -> tuple[str, int]:
+    """The reader call for one shop file, with the line number of its first row minus one."""
     if f.format == "csv":
         # Shop rows are short: DuckDB's default line limit (2 MB) suits them. Its
         # default buffer (16 lines' worth, 32 MB) is taken by every file's scan
         # of a batch at once: 90 daily files needed 2.7 GB, out of memory under
         # the 2 GB default limit; 4 MB still holds any line the limit allows.
-        scan = f"read_csv({_quoted(f)}, all_varchar = true, header = true, buffer_size = {TABLE_BUFFER_BYTES})"
-        offset = 1
-    elif f.format == "parquet":
-        scan = f"read_parquet({_quoted(f)})"
-        offset = 0
-    else:
-        # A shop row of 2 MB is plenty, and the reader's buffer follows the object limit (see csv above)
-        scan = f"read_json({_quoted(f)}, format = 'newline_delimited', maximum_object_size = {TABLE_MAX_LINE_BYTES})"
-        offset = 0
-    return f"select row_number() over () + {offset} as _line, columns(*)::varchar from {scan}"
+        # CSV data starts on line 2, after the header.
+        return f"read_csv({_quoted(f)}, all_varchar = true, header = true, buffer_size = {TABLE_BUFFER_BYTES})", 1
+    if f.format == "parquet":
+        return f"read_parquet({_quoted(f)})", 0
+    # A shop row of 2 MB is plenty, and the reader's buffer follows the object limit (see csv above)
+    return f"read_json({_quoted(f)}, format = 'newline_delimited', maximum_object_size = {TABLE_MAX_LINE_BYTES})", 0
 
 
-def union_sql(files: list[LandedFile], scan) -> str:
+def table_rows_sql(f: LandedFile, names: list[str]) -> str:
+    """Every row, all columns as text under their stored names (tables.stored_names), numbered.
+
+    The reader's columns are renamed by position (`as t(_c1, ...)`), so a landed name never meets
+    SQL: not `_line` (the loader's own), not `size "EU"`, not a reserved word."""
+    scan, offset = table_scan_sql(f)
+    positions = ", ".join(f"_c{i}" for i in range(1, len(names) + 1))
+    columns = ", ".join(f"_c{i}::varchar as {quote_identifier(n)}" for i, n in enumerate(names, start=1))
+    return f"select row_number() over () + {offset} as _line, {columns} from {scan} as t({positions})"
+
+
+def union_sql(scans: list[str]) -> str:
     """One numbered scan per file, glued by column name, tagged with the file's index in the batch."""
-    return "\nunion all by name\n".join(f"select {idx} as _file_idx, * from ({scan(f)})" for idx, f in enumerate(files))
+    return "\nunion all by name\n".join(f"select {idx} as _file_idx, * from ({scan})" for idx, scan in enumerate(scans))

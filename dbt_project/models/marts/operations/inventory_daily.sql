@@ -18,9 +18,11 @@ final as (
         inventory.snapshot_date,
         inventory.product_id,
         inventory.on_hand,
-        inventory.on_hand = 0 as is_stockout,
+        -- negative stock is allowed (oversold, landing-contract.md): nothing to ship is a stock-out,
+        -- and units sold ahead of stock are no stock to value
+        inventory.on_hand <= 0 as is_stockout,
         products.unit_cost,
-        cast(inventory.on_hand * products.unit_cost as decimal(18, 2)) as inventory_value
+        cast(greatest(inventory.on_hand, 0) * products.unit_cost as decimal(18, 2)) as inventory_value
     from inventory
     left join products
         on products.product_id = inventory.product_id

@@ -8,7 +8,8 @@ source as (
 
 latest as (
 
-    {{ newest_version('source', ['snapshot_date', 'product_id']) }}
+    -- the key as typed: a date the loader stored before it wrote dates as ISO text is still one day
+    {{ newest_version('source', ['cast(snapshot_date as date)', 'product_id']) }}
 
 ),
 

@@ -8,7 +8,8 @@ source as (
 
 latest as (
 
-    {{ newest_version('source', ['date', 'platform', 'post_id']) }}
+    -- the key as the model outputs it: 'Instagram' and 'instagram' are one platform
+    {{ newest_version('source', ['cast(date as date)', 'lower(trim(platform))', 'post_id']) }}
 
 ),
 
