@@ -5,7 +5,8 @@ fct_events, fct_sessions) keep the rows earlier runs wrote and re-derive only
 what new loads touch. A row they hold was computed with the settings of its
 run: the session timeout and lateness bound (int_events_sessionized), the
 reporting time zone (event and session dates), the shop domains (direct or
-referral) and the funnel steps (fct_sessions.funnel_step_reached), and the
+referral), the funnel steps (fct_sessions.funnel_step_reached), the query
+parameters kept in URLs (stg_tracking__events.page_url, page_referrer), and the
 editable seeds they read (event name aliases, referrer domains, channel rules,
 bot patterns). Change one of these and the stored rows are stale, so the next
 build is a full refresh.
@@ -32,6 +33,7 @@ HISTORY_SETTINGS = (
     "ecom__max_event_lateness_days",
     "ecom__shop_domains",
     "funnel_steps",
+    "ecom__url_parameters_kept",
 )
 # The seeds incremental models read (checked against the manifest by the same test): an edited
 # seed, say a new event name alias, is recorded by its content's checksum.

@@ -210,6 +210,16 @@ def _shop_domains(value: Any) -> list[str]:
     return checked
 
 
+def _url_parameters(value: Any) -> list[str]:
+    # names go into a regular expression (macro kept_url_parameters): letters, digits, _ . - and a final *
+    if not isinstance(value, list):
+        raise _Invalid(f"{value!r} is not a list")
+    for name in value:
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+\*?", name):
+            raise _Invalid(f"parameter {name!r} is no parameter name (letters, digits, _ . -; a final * for a prefix)")
+    return value
+
+
 def _optional_date(value: Any) -> str | None:
     if value is None:
         return None
@@ -243,6 +253,10 @@ SHOP_SETTINGS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "as_of_date": (_optional_date, "a date YYYY-MM-DD, or null for the latest event or order date"),
     "ecom__include_bots": (_boolean, "true or false"),
     "ecom__max_event_lateness_days": (_whole_number_above_zero, "a whole number of days above 0, e.g. 3"),
+    "ecom__url_parameters_kept": (
+        _url_parameters,
+        "a list of query parameter names kept in URLs, a final * for a prefix, e.g. [utm_*, gclid, fbclid]; [] for none",
+    ),
 }
 
 

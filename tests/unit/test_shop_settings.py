@@ -61,6 +61,11 @@ def refusal(monkeypatch: pytest.MonkeyPatch, inline: str) -> str:
         ("{as_of_date: 31.03.2026}", "as_of_date", "'31.03.2026' is no date", "YYYY-MM-DD"),
         ('{"ecom__include_bots": "false"}', "ecom__include_bots", "'false' is not true or false", "true or false"),
         ("{ecom__max_event_lateness_days: 0}", "ecom__max_event_lateness_days", "0 is not above 0", "days above 0"),
+        # the names go into a regular expression: a quote, a space or a * inside would break or widen it
+        ("{ecom__url_parameters_kept: gclid}", "ecom__url_parameters_kept", "'gclid' is not a list", "[utm_*,"),
+        ("{ecom__url_parameters_kept: ['*']}", "ecom__url_parameters_kept", "'*' is no parameter name", "prefix"),
+        ("{ecom__url_parameters_kept: ['utm_*x']}", "ecom__url_parameters_kept", "'utm_*x' is no parameter", "prefix"),
+        ('{"ecom__url_parameters_kept": ["ref\'s"]}', "ecom__url_parameters_kept", "is no parameter name", "prefix"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_setting_what_is_wrong_and_what_is_allowed(
@@ -97,6 +102,13 @@ def test_every_problem_is_reported_at_once(monkeypatch: pytest.MonkeyPatch) -> N
 )
 def test_text_that_is_no_mapping_is_refused(monkeypatch: pytest.MonkeyPatch, inline: str, problem: str) -> None:
     assert problem in refusal(monkeypatch, inline)
+
+
+def test_a_shop_lists_the_url_parameters_it_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    shop = settings_with(monkeypatch, "{ecom__url_parameters_kept: [utm_*, ref, promo.code, x-id]}")
+    assert shop.dbt_vars()["ecom__url_parameters_kept"] == ["utm_*", "ref", "promo.code", "x-id"]
+    # [] keeps no parameter at all
+    assert settings_with(monkeypatch, "{ecom__url_parameters_kept: []}").values["ecom__url_parameters_kept"] == []
 
 
 def test_without_settings_the_project_defaults_hold_and_dbt_gets_no_vars() -> None:

@@ -148,7 +148,23 @@ named as (
 
     select
         deduplicated.*,
-        aliased_event_names.aliased_event_name
+        aliased_event_names.aliased_event_name,
+        -- the page fields as sent, each sanitized once below (macro sanitized_url)
+        coalesce(deduplicated.page_path, deduplicated.properties_path) as page_path_as_sent,
+        -- a server library's page call carries the page in properties, not context.page
+        coalesce(
+            deduplicated.page_referrer,
+            case when deduplicated.type in ('page', 'screen') then deduplicated.properties_referrer end
+        ) as page_referrer_as_sent,
+        -- UTM tags: context.campaign, which analytics.js fills from the page URL;
+        -- otherwise the URL's own (a server library's page call sends only the URL)
+        {%- for field in ['utm_source', 'utm_medium', 'utm_campaign'] %}
+        coalesce(
+            deduplicated.{{ field }},
+            case when deduplicated.any_page_url like '%utm_%'
+                then {{ blank_as_null(url_query_parameter('deduplicated.any_page_url', field)) }} end
+        ) as {{ field }}_as_sent{{ ',' if not loop.last }}
+        {%- endfor %}
     from deduplicated
     left join aliased_event_names
         on aliased_event_names.event_name_as_sent = deduplicated.event_name_as_sent
@@ -173,19 +189,17 @@ recomputed as (
         {{ blank_as_null('anonymous_id') }} as anonymous_id,
         {{ blank_as_null('user_id') }} as user_id,
         previous_id,
-        coalesce(page_path, properties_path) as page_path,
-        any_page_url as page_url,
-        -- a server library's page call carries the page in properties, not context.page
-        coalesce(page_referrer, case when type in ('page', 'screen') then properties_referrer end) as page_referrer,
+        -- no personal data in URLs (macro sanitized_url): scheme, host, path and the
+        -- allowed query parameters (var ecom__url_parameters_kept); emails, phones and
+        -- IPv4 addresses masked. The UTM tags were read from the URL as sent (named).
+        {{ sanitized_url('page_path_as_sent') }} as page_path,
+        {{ sanitized_url('any_page_url') }} as page_url,
+        {{ sanitized_url('page_referrer_as_sent') }} as page_referrer,
         coalesce(page_title, case when type in ('page', 'screen') then properties_title end, screen_name) as page_title,
-        -- UTM tags: context.campaign, which analytics.js fills from the page URL;
-        -- otherwise the URL's own (a server library's page call sends only the URL)
+        -- an email address in a UTM tag is masked; ids and dates stay (attribution
+        -- joins campaigns to marketing_spend)
         {%- for field in ['utm_source', 'utm_medium', 'utm_campaign'] %}
-        lower(coalesce(
-            {{ field }},
-            case when any_page_url like '%utm_%'
-                then {{ blank_as_null(url_query_parameter('any_page_url', field)) }} end
-        )) as {{ field }},
+        lower({{ masked_email(field ~ '_as_sent') }}) as {{ field }},
         {%- endfor %}
         user_agent,
         lower(device_type) as device_type,
