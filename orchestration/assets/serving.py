@@ -178,6 +178,9 @@ def _write_docs(
 def serving_db(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     with warehouse_lock(settings.warehouse, settings.lock_wait_seconds):
+        # a run the daemon starts has no command line to do it at its start (cli.prepare_disks)
+        for path, size in remove_publish_leftovers(settings.serving_db):
+            context.log.info(f"removed {path} ({size:,} bytes), left by a publish that did not finish")
         counts = publish_serving_copy(
             settings.warehouse, settings.serving_db, dbt_project.manifest_path, build_id=context.run_id
         )
