@@ -163,10 +163,13 @@ def check_free_space(settings: Settings) -> None:
         total = sum(need.total for need in needs) + margin
         if free >= total:
             continue
-        folders = " and ".join(f"{need.what} {need.folder}" for need in needs)
+        whats: dict[Path, list[str]] = {}
+        for need in needs:
+            whats.setdefault(need.folder, []).append(need.what)
+        folders = " and ".join(f"{folder} ({', '.join(what)})" for folder, what in whats.items())
         parts = ", ".join(f"{reason} {human(size)}" for need in needs for reason, size in need.parts if size)
         raise NotEnoughSpaceError(
-            f"not enough free space on the disk of {folders} (mounted at {mount_point(folder)}): "
+            f"not enough free space on the disk of {folders}, mounted at {mount_point(folder)}: "
             f"{human(free)} free, this run needs about {human(total)} ({parts}, margin {human(margin)}). "
             f"Free space on that disk, or point ECOM_WAREHOUSE / ECOM_SERVING_DB / DAGSTER_HOME at a disk with "
             f"room, then run again ({MARGIN_ENV} sets the margin; README, Operations, Free space)."

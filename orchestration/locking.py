@@ -21,9 +21,15 @@ import duckdb
 # flock locks belong to an open file: a second open in the same process would
 # wait for itself. Nested holders in one process share the first one.
 _held: dict[Path, int] = {}
-# Errors that ended a hold of the lock (a writing step failing), in order. When Dagster cannot store a
-# step's failure (its run history on a full disk) the command line still names it from here.
+# Errors that ended a hold of the lock (a writing step failing), in order, the last few. When Dagster
+# cannot store a step's failure (its run history on a full disk) the command line still names it from here.
 _errors: list[BaseException] = []
+_ERRORS_KEPT = 10
+
+
+def _remember(error: BaseException) -> None:
+    _errors.append(error)
+    del _errors[:-_ERRORS_KEPT]
 
 
 def errors_seen() -> list[BaseException]:
@@ -68,8 +74,8 @@ def warehouse_lock(warehouse: Path, wait_seconds: float = 0.0) -> Iterator[None]
         _held[warehouse] += 1
         try:
             yield
-        except BaseException as error:
-            _errors.append(error)
+        except Exception as error:
+            _remember(error)
             raise
         finally:
             _held[warehouse] -= 1
@@ -95,8 +101,8 @@ def warehouse_lock(warehouse: Path, wait_seconds: float = 0.0) -> Iterator[None]
         _held[warehouse] = 1
         try:
             yield
-        except BaseException as error:
-            _errors.append(error)
+        except Exception as error:
+            _remember(error)
             raise
         finally:
             del _held[warehouse]

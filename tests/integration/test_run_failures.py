@@ -152,8 +152,8 @@ def test_too_little_free_space_refuses_the_run_naming_the_disk(first_run) -> Non
     assert result.returncode == 2, result.stderr[-5000:]
     workdir = first_run.serving.parent
     assert (
-        f"pipeline NOT started: not enough free space on the disk of the warehouse's folder {workdir} and "
-        f"the serving file's folder {workdir} and Dagster's home {workdir / 'dagster_home'}" in result.stderr
+        f"pipeline NOT started: not enough free space on the disk of {workdir} (the warehouse's folder, the "
+        f"serving file's folder) and {workdir / 'dagster_home'} (Dagster's home), mounted at " in result.stderr
     )
     assert "1.0 MB free, this run needs about" in result.stderr
 

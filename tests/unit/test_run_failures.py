@@ -64,8 +64,10 @@ def test_a_disk_with_less_free_space_than_the_run_needs_is_named_before_the_run(
     with pytest.raises(NotEnoughSpaceError) as refused:
         check_free_space(settings)
     message = str(refused.value)
-    assert f"the warehouse's folder {settings.warehouse.parent}" in message
-    assert f"Dagster's home {settings.dagster_home}" in message
+    assert (
+        f"on the disk of {settings.warehouse.parent} (the warehouse's folder, the serving file's folder) and "
+        f"{settings.dagster_home} (Dagster's home), mounted at " in message
+    )
     assert "150.0 MB free, this run needs about 167.8 MB" in message
     assert "new landing data 11.0 MB" in message
     # with room for it, the same run may start
