@@ -35,8 +35,9 @@ import orchestration.assets.serving as serving
 full = []
 
 def write_docs(con, *args):
-    tmp = serving.publish_tmp_path(serving.load_settings().serving_db)
-    assert tmp.exists(), tmp
+    # the publish's temporary file, whatever its name: the marts are in it by now
+    folder = serving.load_settings().serving_db.parent
+    [tmp] = [path for path in folder.iterdir() if path.name.endswith(".tmp")]
     full.append(tmp)
     raise duckdb.IOException(f'IO Error: Could not write file "{tmp}": No space left on device')
 
