@@ -58,7 +58,9 @@ def is_no_space(text: str) -> bool:
 def is_dagster_storage_error(error: BaseException) -> bool:
     """An error of Dagster's own SQLite storage (its run history in DAGSTER_HOME)."""
     current: BaseException | None = error
-    while current is not None:
+    seen = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
         if isinstance(current, sqlite3.Error) or type(current).__module__.startswith("sqlalchemy"):
             return True
         current = current.__cause__ or current.__context__

@@ -35,9 +35,9 @@ import orchestration.assets.serving as serving
 full = []
 
 def write_docs(con, *args):
-    # the publish's temporary file, whatever its name: the marts are in it by now
+    # the publish's temporary file, whatever its name (the newest .tmp there): the marts are in it by now
     folder = serving.load_settings().serving_db.parent
-    [tmp] = [path for path in folder.iterdir() if path.name.endswith(".tmp")]
+    tmp = max((path for path in folder.iterdir() if path.name.endswith(".tmp")), key=lambda path: path.stat().st_mtime)
     full.append(tmp)
     raise duckdb.IOException(f'IO Error: Could not write file "{tmp}": No space left on device')
 
