@@ -12,12 +12,22 @@ import os
 import sqlite3
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from orchestration.locking import WarehouseBusyError, check_warehouse_openable, warehouse_lock
+from orchestration.disks import NotEnoughSpaceError, check_free_space, human
+from orchestration.failures import error_info_text, explain_crash, explain_steps, is_storage_error
+from orchestration.locking import (
+    WarehouseBusyError,
+    check_warehouse_openable,
+    errors_seen,
+    forget_errors,
+    warehouse_lock,
+)
 from orchestration.settings import (
+    Settings,
     SettingsError,
     ensure_dagster_home,
     export_for_subprocesses,
@@ -97,6 +107,26 @@ def quick_run_history(dagster_home: Path) -> Iterator[None]:
                 keeper.close()
 
 
+def prepare_disks(settings: Settings) -> None:
+    """Under the writer lock, before the run: remove what a publish that did not finish left (no publish
+    runs now), then check the free space against the run's estimate (orchestration/disks.py)."""
+    from orchestration.assets.serving import remove_publish_leftovers
+
+    for path, size in remove_publish_leftovers(settings.serving_db):
+        print(f"removed {path} ({human(size)}), left by a publish that did not finish", file=sys.stderr)
+    check_free_space(settings)
+
+
+def report_broken_run(error: Exception, settings: Settings) -> int:
+    """The `pipeline FAILED` line for a run that broke outside its steps, e.g. Dagster's run history
+    on a full disk: a storage error in one line, anything else with its traceback first."""
+    line = explain_crash(error, errors_seen(), settings)
+    if not is_storage_error(error):
+        traceback.print_exc()
+    print(line, file=sys.stderr)
+    return 1
+
+
 def run_pipeline(first_day: str | None = None, last_day: str | None = None) -> int:
     """Materialises every asset in one Dagster run; non-zero if any step or error-severity check failed.
     Without days the run is today's partition (new loads of any day); with them, one run for the
@@ -132,24 +162,25 @@ def run_pipeline(first_day: str | None = None, last_day: str | None = None) -> i
                 "dagster/asset_partition_range_end": last_day,
             }
         }
+    forget_errors()
     try:
         # the whole run holds the writer lock: a second `make run` stops at once
-        with (
-            warehouse_lock(settings.warehouse, wait_seconds=0),
-            quick_run_history(settings.dagster_home),
-            dg.DagsterInstance.get() as instance,
-        ):
+        with warehouse_lock(settings.warehouse, wait_seconds=0):
             check_warehouse_openable(settings.warehouse)
-            result = job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                # INFO keeps the console readable; the UI still has every DEBUG event.
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                **partition,
-            )
-    except WarehouseBusyError as error:
+            prepare_disks(settings)
+            with quick_run_history(settings.dagster_home), dg.DagsterInstance.get() as instance:
+                result = job.execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    # INFO keeps the console readable; the UI still has every DEBUG event.
+                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                    **partition,
+                )
+    except (WarehouseBusyError, NotEnoughSpaceError) as error:
         print(f"pipeline NOT started: {error}", file=sys.stderr)
         return 2
+    except Exception as error:  # noqa: BLE001 - the run broke outside a step: say why in one line
+        return report_broken_run(error, settings)
     failed_checks = [
         event.asset_check_evaluation_data
         for event in result.all_events
@@ -163,10 +194,15 @@ def run_pipeline(first_day: str | None = None, last_day: str | None = None) -> i
             file=sys.stderr,
         )
     if not result.success or errors:
-        failed_steps = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+        failures = [
+            (e.step_key, error_info_text(e.step_failure_data.error))
+            for e in result.all_events
+            if e.event_type == dg.DagsterEventType.STEP_FAILURE
+        ]
+        explained = explain_steps(failures, settings)
         print(
-            f"pipeline FAILED (run {result.run_id}); failed steps: {failed_steps or 'none'}; "
-            f"error checks: {len(errors)}",
+            f"pipeline FAILED (run {result.run_id}); failed steps: {[step for step, _ in failures] or 'none'}; "
+            f"error checks: {len(errors)}" + "".join(f"; {line}" for line in explained),
             file=sys.stderr,
         )
         return 1

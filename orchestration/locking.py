@@ -21,6 +21,24 @@ import duckdb
 # flock locks belong to an open file: a second open in the same process would
 # wait for itself. Nested holders in one process share the first one.
 _held: dict[Path, int] = {}
+# Errors that ended a hold of the lock (a writing step failing), in order, the last few. When Dagster
+# cannot store a step's failure (its run history on a full disk) the command line still names it from here.
+_errors: list[BaseException] = []
+_ERRORS_KEPT = 10
+
+
+def _remember(error: BaseException) -> None:
+    _errors.append(error)
+    del _errors[:-_ERRORS_KEPT]
+
+
+def errors_seen() -> list[BaseException]:
+    """The errors that left a holder of the lock in this process since forget_errors()."""
+    return list(_errors)
+
+
+def forget_errors() -> None:
+    _errors.clear()
 
 
 class WarehouseBusyError(RuntimeError):
@@ -31,16 +49,21 @@ def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".lock")
 
 
+def describe_process(pid: int, fallback: str = "?") -> str:
+    """'process 123 (python -m orchestration.cli run)': its command line, or `fallback` once it has ended."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        command = ""
+    return f"process {pid} ({command or fallback})"
+
+
 def _holder(path: Path) -> str:
     try:
         pid = int(path.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return "another process"
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-    except OSError:
-        command = "?"
-    return f"process {pid} ({command})"
+    return describe_process(pid)
 
 
 @contextmanager
@@ -51,6 +74,9 @@ def warehouse_lock(warehouse: Path, wait_seconds: float = 0.0) -> Iterator[None]
         _held[warehouse] += 1
         try:
             yield
+        except Exception as error:
+            _remember(error)
+            raise
         finally:
             _held[warehouse] -= 1
         return
@@ -75,6 +101,9 @@ def warehouse_lock(warehouse: Path, wait_seconds: float = 0.0) -> Iterator[None]
         _held[warehouse] = 1
         try:
             yield
+        except Exception as error:
+            _remember(error)
+            raise
         finally:
             del _held[warehouse]
             fcntl.flock(fd, fcntl.LOCK_UN)

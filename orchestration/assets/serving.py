@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -26,6 +27,47 @@ def mart_docs(manifest_path: Path) -> tuple[list[tuple[str, str]], list[tuple[st
     return sorted(tables), sorted(columns)
 
 
+# The publish writes <serving file>.publish.tmp (and DuckDB its .wal) beside the serving file, then
+# renames it over the serving file. One fixed name, so a run finds what a killed one left: the writer
+# lock lets one publish run at a time. Releases before this one named it .<serving file>.<pid>.tmp.
+PUBLISH_TMP_SUFFIX = ".publish.tmp"
+
+
+def publish_tmp_path(serving_db: Path) -> Path:
+    return serving_db.with_name(serving_db.name + PUBLISH_TMP_SUFFIX)
+
+
+def publish_leftovers(serving_db: Path) -> list[Path]:
+    """Temporary files a publish that did not finish left beside the serving file (and the KPI report's)."""
+    if not serving_db.parent.is_dir():
+        return []
+    tmp = publish_tmp_path(serving_db)
+    names = {tmp.name, tmp.name + ".wal"}
+    # the older name, with the pid of the run that wrote it
+    older = re.compile(rf"\.{re.escape(serving_db.name)}\.\d+\.tmp(\.wal)?")
+    found = [path for path in serving_db.parent.iterdir() if path.name in names or older.fullmatch(path.name)]
+    report = serving_db.parent / "report"
+    if report.is_dir():
+        found += [path for path in report.iterdir() if re.fullmatch(r"\.index\.html\.\d+\.tmp", path.name)]
+    return sorted(path for path in found if path.is_file())
+
+
+def remove_publish_leftovers(serving_db: Path) -> list[tuple[Path, int]]:
+    """Removes what publish_leftovers finds; (path, bytes freed) of each. Call it holding the writer lock
+    (no publish runs then), at the start of a run."""
+    removed = []
+    for path in publish_leftovers(serving_db):
+        size = path.stat().st_size
+        path.unlink(missing_ok=True)
+        removed.append((path, size))
+    return removed
+
+
+def _remove_tmp(tmp: Path) -> None:
+    tmp.unlink(missing_ok=True)
+    tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
 def publish_serving_copy(
     warehouse: Path, serving_db: Path, manifest_path: Path, build_id: str, shop: ShopSettings | None = None
 ) -> dict[str, int]:
@@ -42,25 +84,30 @@ def publish_serving_copy(
     """
     shop = shop or load_shop_settings()
     serving_db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = serving_db.with_name(f".{serving_db.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    tmp = publish_tmp_path(serving_db)
+    _remove_tmp(tmp)
     table_docs, column_docs = mart_docs(manifest_path)
     # An in-memory session attaching both files: the warehouse read-only, the
     # new file writable (a read-only connection would make every attachment read-only).
     # The pipeline's memory limit (ECOM_DUCKDB_MEMORY_LIMIT): an in-memory session's default is 80% of RAM.
     settings = load_settings()
     limits = {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
-    with duckdb.connect(config=limits) as con:
-        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
-        con.execute(f"attach '{tmp}' as serving (storage_version 'v1.1.0')")
-        # One transaction for the whole file: one commit instead of one per statement
-        # (each a WAL write and sync); nobody reads the temporary file before the rename.
-        con.execute("begin")
-        counts = _copy_marts(con)
-        _write_docs(con, build_id, counts, shop, table_docs, column_docs)
-        con.execute("commit")
-        con.execute("detach serving")
-    os.replace(tmp, serving_db)
+    try:
+        with duckdb.connect(config=limits) as con:
+            con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+            con.execute(f"attach '{tmp}' as serving (storage_version 'v1.1.0')")
+            # One transaction for the whole file: one commit instead of one per statement
+            # (each a WAL write and sync); nobody reads the temporary file before the rename.
+            con.execute("begin")
+            counts = _copy_marts(con)
+            _write_docs(con, build_id, counts, shop, table_docs, column_docs)
+            con.execute("commit")
+            con.execute("detach serving")
+        os.replace(tmp, serving_db)
+    except BaseException:
+        # a failed publish (a full disk above all) gives its space back at once
+        _remove_tmp(tmp)
+        raise
     return counts
 
 
@@ -131,6 +178,9 @@ def _write_docs(
 def serving_db(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     with warehouse_lock(settings.warehouse, settings.lock_wait_seconds):
+        # a run the daemon starts has no command line to do it at its start (cli.prepare_disks)
+        for path, size in remove_publish_leftovers(settings.serving_db):
+            context.log.info(f"removed {path} ({size:,} bytes), left by a publish that did not finish")
         counts = publish_serving_copy(
             settings.warehouse, settings.serving_db, dbt_project.manifest_path, build_id=context.run_id
         )
