@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -153,8 +156,17 @@ def generate_shop(out: Path, days: int, visitors: int, seed: int, end_date: str 
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
-    """Dagster reads dbt's manifest; build it once if `make prepare` has not."""
+    """Dagster reads dbt's manifest; build it once if `make prepare` has not. Under a lock: with
+    `pytest -n 2` each worker parses, and two parses must not write one target folder at once."""
     manifest = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
+    manifest.parent.mkdir(exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        parse()
+    return manifest
+
+
+def parse() -> None:
     subprocess.run(
         # absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/
         [
@@ -169,7 +181,6 @@ def dbt_manifest() -> Path:
         cwd=REPO_ROOT,
         check=True,
     )
-    return manifest
 
 
 @pytest.fixture(scope="session")
@@ -183,6 +194,40 @@ def generated_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     return run
 
 
+TINY_SHOP = REPO_ROOT / "tests" / "fixtures" / "tiny_shop"
+
+
+def land_fixture(fixture: Path, landing: Path) -> Path:
+    """A hand-made landing folder copied for a run (its README is not a landed file)."""
+    shutil.copytree(fixture, landing, ignore=shutil.ignore_patterns("README.md"))
+    return landing
+
+
+@pytest.fixture(scope="session")
+def tiny_shop_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """tests/fixtures/tiny_shop through `make run`'s command, once for the whole session. Read it;
+    a test that runs the pipeline again or changes a file works on `copy_run` of it."""
+    workdir = tmp_path_factory.mktemp("tiny_shop")
+    run = run_pipeline(workdir, land_fixture(TINY_SHOP, workdir / "landing"))
+    assert run.result.returncode == 0, run.result.stderr[-5000:]
+    return run
+
+
+def copy_run(run: PipelineRun, workdir: Path) -> PipelineRun:
+    """A run's whole folder (landing, warehouse, serving file, Dagster home) copied with its files'
+    times, so the copy's next run sees what the original's would: nothing new to load."""
+    source = run.warehouse.parent
+    assert run.landing.parent == source and run.serving.parent == source and run.dagster_home.parent == source
+    shutil.copytree(source, workdir, dirs_exist_ok=True)
+    return PipelineRun(
+        landing=workdir / run.landing.name,
+        warehouse=workdir / run.warehouse.name,
+        serving=workdir / run.serving.name,
+        dagster_home=workdir / run.dagster_home.name,
+        result=run.result,
+    )
+
+
 def loaded_at_bound() -> dt.datetime:
     """Events more than a day past the load time are rejected: any test load happens after this."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -193,3 +238,32 @@ def no_shop_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process code reads the shop settings from os.environ: start every test without them."""
     for name in SHOP_SETTINGS_ENV:
         monkeypatch.delenv(name, raising=False)
+
+
+# `make test` runs the suite on both cores (pytest-xdist, `-n 2 --dist loadgroup`). A worker builds a
+# module's or the session's fixtures for itself, so the tests sharing a built shop go to one worker
+# together: a module whose tests use a session-wide shop joins that shop's group, any other module
+# is a group of its own. The longest groups start first, so the two workers finish together (xdist
+# keeps this order: --no-loadscope-reorder); within a group, tests keep their file order.
+SESSION_SHOPS = ("generated_run", "tiny_shop_run")
+
+
+def module_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    group: dict[str, str] = {}
+    slow: dict[str, bool] = {}
+    for item in items:
+        module = module_of(item)
+        shared = next((name for name in SESSION_SHOPS if name in item.fixturenames), None)
+        group[module] = shared or group.get(module, module)
+        slow[module] = item.get_closest_marker("slow") is not None
+    # a module that runs pipelines (marked slow) outweighs any number of quick ones
+    cost = collections.Counter({group[module]: 0 for module in group})
+    for module, is_slow in slow.items():
+        cost[group[module]] += 1000 if is_slow else 1
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group[module_of(item)]))
+    items.sort(key=lambda item: -cost[group[module_of(item)]])

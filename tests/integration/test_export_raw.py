@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.export_raw import export_raw
-from tests.conftest import REPO_ROOT, run_pipeline
+from tests.conftest import PipelineRun
 
 pytestmark = pytest.mark.slow
 
 
-def test_every_raw_table_round_trips_through_parquet(tmp_path: Path) -> None:
-    landing = tmp_path / "landing"
-    shutil.copytree(REPO_ROOT / "tests" / "fixtures" / "tiny_shop", landing, ignore=shutil.ignore_patterns("README.md"))
-    run = run_pipeline(tmp_path / "work", landing)
-    assert run.result.returncode == 0, run.result.stderr[-5000:]
-
+def test_every_raw_table_round_trips_through_parquet(tiny_shop_run: PipelineRun, tmp_path: Path) -> None:
+    run = tiny_shop_run
     out = tmp_path / "raw_parquet"
     counts = export_raw(run.warehouse, out)
     # a second export replaces each folder whole (no duplicate files, no leftovers)

@@ -6,7 +6,6 @@ import fcntl
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT, pipeline_env, run_pipeline
+from tests.conftest import REPO_ROOT, TINY_SHOP, PipelineRun, copy_run, pipeline_env, run_pipeline
 
 pytestmark = pytest.mark.slow
-FIXTURE = REPO_ROOT / "tests" / "fixtures" / "tiny_shop"
+FIXTURE = TINY_SHOP
 CLI = [sys.executable, "-m", "orchestration.cli", "run"]
 
 READER = r"""
@@ -89,15 +88,10 @@ def lock_is_held(lock: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory):
-    """One pipeline for the whole module; the tests below run in file order and each leaves it
-    runnable for the next (the one that breaks it on purpose is last)."""
-    workdir = tmp_path_factory.mktemp("operations")
-    landing = workdir / "landing"
-    shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
-    run = run_pipeline(workdir, landing)
-    assert run.result.returncode == 0, run.result.stderr[-5000:]
-    return run
+def first_run(tiny_shop_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """A copy of the session's tiny shop run for the whole module; the tests below run in file order
+    and each leaves it runnable for the next (the one that breaks it on purpose is last)."""
+    return copy_run(tiny_shop_run, tmp_path_factory.mktemp("operations"))
 
 
 def add_events_day(landing: Path, day: int) -> str:

@@ -6,26 +6,19 @@ The derivation is in tests/fixtures/tiny_shop/README.md and repeated beside each
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT, PipelineRun, run_pipeline
+from tests.conftest import PipelineRun
 
-FIXTURE = REPO_ROOT / "tests" / "fixtures" / "tiny_shop"
 D = dt.date
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
-    workdir = tmp_path_factory.mktemp("tiny")
-    landing = workdir / "landing"
-    shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
-    run = run_pipeline(workdir, landing)
-    assert run.result.returncode == 0, run.result.stderr[-5000:]
-    return run
+def tiny_run(tiny_shop_run: PipelineRun) -> PipelineRun:
+    return tiny_shop_run
 
 
 def kpi(run: PipelineRun) -> dict[dt.date, dict]:

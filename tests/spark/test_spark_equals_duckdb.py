@@ -1,24 +1,23 @@
 """The same dbt project on Apache Spark (dbt-spark, local PySpark) gives the same marts as on DuckDB.
 
-`make test-spark` (after `make test` in .ci/run). For each dataset: the
-pipeline builds it on DuckDB, `orchestration.export_raw` writes the raw tables
-as Parquet, `dbt build --target spark` builds every model from those files
-(the on-run-start hook registers them as Spark tables), and every mart is
-compared table by table (tests/spark/compare.py: counts exact, money to the
-cent, ratios to 1e-9).
+`make test-spark` (after `make test` in .ci/run). One fixture, loaded in two
+stages; Spark builds after each, and its second build is incremental
+(insert_overwrite of whole key buckets, macros/rows_to_write.sql). Every mart
+must then equal a DuckDB full refresh of the same loads (tests/spark/compare.py:
+counts exact, money to the cent, ratios to 1e-9): the incremental = full
+refresh invariant and the engine equivalence in one comparison.
 
-- The hand-made fixture (tests/fixtures/tiny_shop: late events, identity
-  stitching, bots, refunds, FX) is built on both engines with
-  reporting_timezone Asia/Tokyo (so calendar dates go through each engine's
-  time zone macro) and every dbt test also runs on Spark.
-- A small generated shop is loaded in two stages, and Spark builds after each:
-  its second build is incremental (insert_overwrite of whole key buckets,
-  macros/rows_to_write.sql). Its marts must equal a DuckDB full refresh of
-  the same loads: the incremental = full-refresh invariant on Spark. A
-  changed bucket count then stops a run with a message. Only
-  models (no tests) on Spark here, to keep the suite under 10 minutes on 2
-  cores.
+- The fixture is the hand-made tiny shop (late events, identity stitching,
+  bots, refunds, FX) beside a small generated shop, which fills every source
+  and every mart. The tiny shop and the generated shop's first two weeks
+  land in the first stage, the rest in the second.
+- Both engines build with reporting_timezone Asia/Tokyo, so calendar dates go
+  through each engine's time zone macro.
+- Every dbt test runs on Spark's second, incremental build.
+- A changed bucket count then stops a run with a message.
 
+The raw tables reach Spark through the Parquet export (`make export-raw`),
+loaded by the loader in-process: Dagster is not what is compared here.
 dbt unit tests run on DuckDB only: their fixtures give `this` as DuckDB SQL.
 """
 
@@ -33,12 +32,16 @@ import duckdb
 import pytest
 
 from orchestration.export_raw import export_raw
-from tests.conftest import REPO_ROOT, dbt_build, generate_shop, run_dbt, run_pipeline
+from orchestration.loading import load
+from orchestration.loading.contract import SOURCES
+from tests.conftest import TINY_SHOP, generate_shop, land_fixture, run_dbt
 from tests.spark.compare import compare_marts
 
 pytestmark = pytest.mark.spark
 
 TOKYO = {"reporting_timezone": "Asia/Tokyo"}
+# the generated shop's dated files before this day land in the first stage, the rest in the second
+CUT = "2026-10-25"
 
 
 def spark_env(workdir: Path, raw_parquet: Path) -> dict[str, str]:
@@ -69,44 +72,61 @@ def assert_marts_equal(serving: Path, spark_dir: Path) -> None:
     assert {table: found for table, found in differences.items() if found} == {}
 
 
-def test_the_hand_made_fixture_gives_the_same_marts_on_spark(tmp_path: Path) -> None:
-    landing = tmp_path / "landing"
-    shutil.copytree(REPO_ROOT / "tests" / "fixtures" / "tiny_shop", landing, ignore=shutil.ignore_patterns("README.md"))
-    run = run_pipeline(tmp_path, landing)
-    assert run.result.returncode == 0, run.result.stderr[-5000:]
-    tokyo = tmp_path / "tokyo.duckdb"
-    shutil.copy(run.warehouse, tokyo)
-    dbt_build(tokyo, tmp_path / "duckdb_target", dbt_vars=TOKYO, full_refresh=True)
-    export_raw(run.warehouse, tmp_path / "raw_parquet")
-    seconds = spark_build(tmp_path, tmp_path / "raw_parquet", with_tests=True, dbt_vars=TOKYO)
-    print(f"Spark build with tests: {seconds:.1f} s")
-    assert_marts_equal(tokyo, tmp_path / "spark")
+def load_stage(landing: Path, warehouse: Path) -> None:
+    """What `make run` loads, without the rest of the run: the loader on the landing folder."""
+    con = load.connect(warehouse)
+    try:
+        load.load_landing(con, landing, list(SOURCES), lambda _message: None)
+    finally:
+        con.close()
 
 
-def test_a_generated_shop_built_incrementally_on_spark_equals_a_full_refresh(tmp_path: Path) -> None:
-    source = tmp_path / "generated"
+def stages(tmp_path: Path) -> tuple[Path, list[list[Path]]]:
+    """The source folder (tiny shop and generated shop) and its files of the first and second stage."""
+    source = tmp_path / "source"
     generate_shop(source, days=21, visitors=2000, seed=7)
-    landing = tmp_path / "landing"
+    land_fixture(TINY_SHOP, source / "tiny_shop")
     files = sorted(p for p in source.rglob("*") if p.is_file())
-    # first stage: the first two weeks of dated files (and every undated export); then the rest
-    cut = "2026-10-25"
-    first = [p for p in files if not p.parent.name.startswith("date=") or p.parent.name < f"date={cut}"]
-    for number, stage in enumerate((first, files), start=1):
+    first = [p for p in files if not p.parent.name.startswith("date=") or p.parent.name < f"date={CUT}"]
+    return source, [first, files]
+
+
+def test_one_fixture_loaded_in_two_stages_gives_the_same_marts_on_spark(tmp_path: Path) -> None:
+    source, staged = stages(tmp_path)
+    landing, warehouse, raw_parquet = tmp_path / "landing", tmp_path / "warehouse.duckdb", tmp_path / "raw_parquet"
+    for number, stage in enumerate(staged, start=1):
         for path in stage:
-            target = landing / path.relative_to(source)
+            relative = path.relative_to(source)
+            # the tiny shop's folders (events/, orders/, ...) are sources of the landing folder
+            target = landing / (relative.relative_to("tiny_shop") if relative.parts[0] == "tiny_shop" else relative)
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target)
-        run = run_pipeline(tmp_path, landing)
-        assert run.result.returncode == 0, run.result.stderr[-5000:]
-        export_raw(run.warehouse, tmp_path / "raw_parquet")
-        seconds = spark_build(tmp_path, tmp_path / "raw_parquet", with_tests=False)
-        print(f"Spark build {number}, models only: {seconds:.1f} s")
+        load_stage(landing, warehouse)
+        export_raw(warehouse, raw_parquet)
+        last = number == len(staged)
+        seconds = spark_build(tmp_path, raw_parquet, with_tests=last, dbt_vars=TOKYO)
+        print(f"Spark build {number}, {'with tests' if last else 'models only'}: {seconds:.1f} s")
 
-    full_refresh = tmp_path / "full_refresh.duckdb"
-    shutil.copy(run.warehouse, full_refresh)
-    run_dbt(["run", "--quiet", "--full-refresh"], tmp_path / "duckdb_target", {"ECOM_WAREHOUSE": str(full_refresh)})
-    assert_marts_equal(full_refresh, tmp_path / "spark")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        # the tiny shop's hand-made edge cases are in the compared data
+        tiny_orders = con.execute("select count(*) from raw.orders where order_id in ('O1', 'O2', 'O5')").fetchone()
+        assert tiny_orders == (3,)
+    run_dbt(
+        [
+            "build",
+            "--quiet",
+            "--full-refresh",
+            "--exclude-resource-type",
+            "test",
+            "unit_test",
+            "--vars",
+            json.dumps(TOKYO),
+        ],
+        tmp_path / "duckdb_target",
+        {"ECOM_WAREHOUSE": str(warehouse)},
+    )
+    assert_marts_equal(warehouse, tmp_path / "spark")
 
     spark_marts = tmp_path / "spark" / "warehouse" / "marts.db"
     # the tables are partitioned by key bucket, and the second build was incremental: rows of both builds
@@ -120,9 +140,9 @@ def test_a_generated_shop_built_incrementally_on_spark_equals_a_full_refresh(tmp
 
     # another bucket count would hash keys into other buckets: the run stops before writing
     changed = run_dbt(
-        ["run", "--select", "fct_sessions", "--vars", json.dumps({"ecom__spark_key_buckets": 8})],
+        ["run", "--select", "fct_sessions", "--vars", json.dumps({**TOKYO, "ecom__spark_key_buckets": 8})],
         tmp_path / "spark_target",
-        spark_env(tmp_path, tmp_path / "raw_parquet"),
+        spark_env(tmp_path, raw_parquet),
         check=False,
     )
     assert changed.returncode != 0
