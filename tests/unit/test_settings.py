@@ -61,6 +61,16 @@ def test_readme_lists_exactly_the_variables_the_settings_read_with_their_default
     assert not set(for_tests) & set(environment_variables())
 
 
+def test_every_variable_the_tests_and_the_bench_read_is_in_their_table() -> None:
+    _, for_tests = configuration_tables()
+    read = set()
+    for folder in ("tests", "tools"):
+        for path in (REPO_ROOT / folder).rglob("*.py"):
+            read |= set(re.findall(r"environ\.get\(\s*[\"']((?:ECOM|BENCH)_[A-Z_]+)[\"']", path.read_text()))
+    assert read, "the scan finds the variables the tests read"
+    assert read <= set(for_tests), read - set(for_tests)
+
+
 def test_every_variable_the_runtime_names_is_one_the_settings_read() -> None:
     """ECOM_* named in orchestration/, and the env_var() calls of profiles.yml and the dbt project."""
     named: dict[str, str] = {}
