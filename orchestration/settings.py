@@ -4,8 +4,9 @@
 the same ones; tests/unit/test_settings.py checks both, and that no other module of orchestration/
 touches os.environ). An empty or blank value means unset: the default. A bad value is refused with a
 SettingsError naming the variable, the value and what to set, before anything runs. dbt reads some
-of them itself (profiles.yml: ECOM_DBT_TARGET, ECOM_SPARK_*; ECOM_BACKFILL_START/END, which a run
-sets): they are checked here all the same, so `make run` refuses them before dbt starts.
+of them itself (profiles.yml: ECOM_DBT_TARGET, ECOM_SPARK_*): they are checked here all the same, so
+`make run` refuses a bad one before dbt starts. ECOM_BACKFILL_START/END are no setting: a run writes
+them for dbt (subprocess_environment), and only dbt reads them.
 """
 
 from __future__ import annotations
