@@ -1,11 +1,10 @@
 """Dagster asset checks of our own, beside the dbt tests that dagster-dbt turns into checks.
 
 All are WARN: they flag data to look at, they do not stop the serving publish
-(error-severity dbt tests do that). Thresholds come from the environment.
+(error-severity dbt tests do that). Thresholds come from the environment (orchestration/settings.py).
 """
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,13 +13,9 @@ import duckdb
 
 from orchestration.loading.contract import SOURCES
 from orchestration.locking import warehouse_lock
-from orchestration.settings import load_settings
+from orchestration.settings import load_settings, read_environment
 
 WARN = dg.AssetCheckSeverity.WARN
-
-
-def _float_env(name: str, default: float) -> float:
-    return float(os.environ.get(name) or default)
 
 
 @contextmanager
@@ -62,7 +57,7 @@ def events_fresh() -> dg.AssetCheckResult:
     A shop that has never sent an event passes (nothing to be stale)."""
     with _warehouse() as con:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        return events_freshness(con, now, _float_env("ECOM_EVENTS_FRESHNESS_HOURS", 36))
+        return events_freshness(con, now, read_environment().events_freshness_hours)
 
 
 def quarantine_rates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
@@ -91,7 +86,7 @@ def quarantine_rates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int
 )
 def quarantine_rate(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
     """Share of rows quarantined in each source's latest load under ECOM_QUARANTINE_RATE_MAX (default 0.02)."""
-    limit = _float_env("ECOM_QUARANTINE_RATE_MAX", 0.02)
+    limit = read_environment().quarantine_rate_max
     with _warehouse() as con:
         rates = quarantine_rates(con)
     for check_key in context.selected_asset_check_keys:
@@ -137,8 +132,8 @@ def revenue_mismatch(con: duckdb.DuckDBPyConnection, tolerance: float) -> tuple[
 def order_completed_revenue_matches() -> dg.AssetCheckResult:
     """Order Completed revenue agrees with the orders table (net sales in the order's currency) within
     ECOM_REVENUE_TOLERANCE (default 0.01, relative) for all but ECOM_REVENUE_MISMATCH_MAX (0.01) of orders."""
-    tolerance = _float_env("ECOM_REVENUE_TOLERANCE", 0.01)
-    max_share = _float_env("ECOM_REVENUE_MISMATCH_MAX", 0.01)
+    environment = read_environment()
+    tolerance, max_share = environment.revenue_tolerance, environment.revenue_mismatch_max
     with _warehouse() as con:
         linked, mismatched = revenue_mismatch(con, tolerance)
     share = mismatched / linked if linked else 0.0
@@ -177,7 +172,7 @@ def row_count_anomalies(con: duckdb.DuckDBPyConnection, max_deviation: float) ->
 def row_count_anomaly() -> dg.AssetCheckResult:
     """The latest day's sessions and orders within ECOM_ROW_COUNT_MAX_DEVIATION (default 0.5) of the
     trailing 7-day average."""
-    max_deviation = _float_env("ECOM_ROW_COUNT_MAX_DEVIATION", 0.5)
+    max_deviation = read_environment().row_count_max_deviation
     with _warehouse() as con:
         anomalies = row_count_anomalies(con, max_deviation)
     return dg.AssetCheckResult(

@@ -131,10 +131,10 @@ def run_pipeline(first_day: str | None = None, last_day: str | None = None) -> i
     """Materialises every asset in one Dagster run; non-zero if any step or error-severity check failed.
     Without days the run is today's partition (new loads of any day); with them, one run for the
     partition range first_day..last_day (both included), as a single-run backfill from the UI does."""
-    settings = load_settings()
     try:
-        # the shop settings (ECOM_CONFIG, ECOM_DBT_VARS) and the partition start are checked
-        # before Dagster loads anything
+        # every environment variable, the shop settings (ECOM_CONFIG, ECOM_DBT_VARS) and the
+        # partition start are checked before Dagster loads anything
+        settings = load_settings()
         load_shop_settings()
         partitions_start()
     except SettingsError as error:
@@ -226,7 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_pipeline(args.start, args.end)
     from orchestration.summary import print_summary
 
-    return print_summary(load_settings().serving_db, args.days)
+    try:
+        serving_db = load_settings().serving_db
+    except SettingsError as error:
+        print(f"summary NOT printed: {error}", file=sys.stderr)
+        return 2
+    return print_summary(serving_db, args.days)
 
 
 if __name__ == "__main__":

@@ -24,14 +24,13 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import Settings
+from orchestration.settings import Settings, read_environment
 
 MB = 1024 * 1024
 DAGSTER_RUN_BYTES = 50 * MB
 # as orchestration/loading/load.py GZIP_RATIO: how much a .gz file grows when read
 GZIP_RATIO = 8
 MARGIN_ENV = "ECOM_FREE_SPACE_MARGIN_MB"
-DEFAULT_MARGIN_MB = 100
 
 
 class NotEnoughSpaceError(RuntimeError):
@@ -75,14 +74,8 @@ def describe_disk(folder: Path) -> str:
 
 
 def margin_bytes() -> int:
-    value = os.environ.get(MARGIN_ENV) or str(DEFAULT_MARGIN_MB)
-    try:
-        margin = float(value)
-    except ValueError:
-        margin = -1
-    if not margin >= 0:
-        raise NotEnoughSpaceError(f"{MARGIN_ENV}={value!r} is no number of MB: set it to 0 or more, or unset it")
-    return int(margin * MB)
+    """ECOM_FREE_SPACE_MARGIN_MB in bytes (a bad value is a SettingsError, refused before a run starts)."""
+    return int(read_environment().free_space_margin_mb * MB)
 
 
 def _utc(timestamp: float) -> dt.datetime:

@@ -25,12 +25,17 @@ def prepare() -> int:
     from orchestration.settings import SettingsError, export_for_subprocesses, load_settings, load_shop_settings
 
     try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"dbt parse NOT run: {error}", file=sys.stderr)
+        return 2
+    try:
         dbt_vars = load_shop_settings().dbt_vars()
     except SettingsError as error:
         # a parse without them still gives Dagster its manifest; a run refuses them, saying why
         print(f"dbt parse without the shop settings, which a run will refuse: {error}", file=sys.stderr)
         dbt_vars = {}
-    export_for_subprocesses(load_settings())
+    export_for_subprocesses(settings)
     dbt = Path(sys.executable).parent / "dbt"
     return subprocess.call(
         [str(dbt), "--no-use-colors", "parse", "--project-dir", str(DBT_PROJECT_DIR)]

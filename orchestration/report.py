@@ -20,6 +20,7 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from orchestration.kpi_window import KPI_FORMATS, kpi_window, latest_day
 from orchestration.settings import load_settings
 from orchestration.summary import build_settings, units_note
 
@@ -28,16 +29,16 @@ PERIOD_DAYS = 30
 LOWER_IS_BETTER = {"bounce_rate"}
 NEUTRAL = {"marketing_spend"}
 
-# tile key, label, SQL over the period's kpi_daily rows, format
+# tile: KPI (orchestration/kpi_window.py), label
 TILES = (
-    ("sessions", "Sessions", "sum(sessions)", "{:,.0f}"),
-    ("conversion_rate", "Conversion rate", "sum(converted_sessions) / nullif(sum(sessions), 0)", "{:.2%}"),
-    ("orders", "Orders", "sum(orders)", "{:,.0f}"),
-    ("net_sales", "Net sales", "sum(net_sales)", "{:,.2f}"),
-    ("aov", "AOV", "sum(net_sales) / nullif(sum(orders), 0)", "{:,.2f}"),
-    ("bounce_rate", "Bounce rate", "sum(bounced_sessions) / nullif(sum(sessions), 0)", "{:.2%}"),
-    ("new_customers", "New customers", "sum(new_customers)", "{:,.0f}"),
-    ("marketing_spend", "Marketing spend", "sum(marketing_spend)", "{:,.2f}"),
+    ("sessions", "Sessions"),
+    ("conversion_rate", "Conversion rate"),
+    ("orders", "Orders"),
+    ("net_sales", "Net sales"),
+    ("aov", "AOV"),
+    ("bounce_rate", "Bounce rate"),
+    ("new_customers", "New customers"),
+    ("marketing_spend", "Marketing spend"),
 )
 
 
@@ -63,7 +64,7 @@ def report_path(serving_db: Path) -> Path:
 
 def period_bounds(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date, dt.date] | None:
     """(first day of the previous period, first day of the current one, last day with data)."""
-    last_day = con.execute("select max(date_day) from marts.kpi_daily").fetchone()[0]
+    last_day = latest_day(con)
     if last_day is None:
         return None
     current_start = last_day - dt.timedelta(days=PERIOD_DAYS - 1)
@@ -78,13 +79,17 @@ def current_period_rows(con: duckdb.DuckDBPyConnection, sql: str, bounds: tuple)
 
 def tiles(con: duckdb.DuckDBPyConnection, bounds: tuple) -> list[Tile]:
     previous_start, current_start, last_day = bounds
-    expressions = ", ".join(expression for _, _, expression, _ in TILES)
-    sql = f"select {expressions} from marts.kpi_daily where date_day between ? and ?"
-    current = con.execute(sql, [current_start, last_day]).fetchone()
-    previous = con.execute(sql, [previous_start, current_start - dt.timedelta(days=1)]).fetchone()
+    current = kpi_window(con, current_start, last_day)
+    previous = kpi_window(con, previous_start, current_start - dt.timedelta(days=1))
     return [
-        Tile(key, label, None if now is None else float(now), None if before is None else float(before), fmt)
-        for (key, label, _, fmt), now, before in zip(TILES, current, previous, strict=True)
+        Tile(
+            key,
+            label,
+            None if current[key] is None else float(current[key]),
+            None if previous[key] is None else float(previous[key]),
+            KPI_FORMATS[key],
+        )
+        for key, label in TILES
     ]
 
 

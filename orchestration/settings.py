@@ -1,4 +1,13 @@
-"""Every environment variable the project reads, resolved in one place."""
+"""Every environment variable the project reads, read and checked in one place.
+
+`read_environment()` reads each variable of `Environment` (the README's Configuration table lists
+the same ones; tests/unit/test_settings.py checks both, and that no other module of orchestration/
+touches os.environ). An empty or blank value means unset: the default. A bad value is refused with a
+SettingsError naming the variable, the value and what to set, before anything runs. dbt reads some
+of them itself (profiles.yml: ECOM_DBT_TARGET, ECOM_SPARK_*): they are checked here all the same, so
+`make run` refuses a bad one before dbt starts. ECOM_BACKFILL_START/END are no setting: a run writes
+them for dbt (subprocess_environment), and only dbt reads them.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +20,279 @@ import os
 import re
 import sys
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 PROFILES_DIR = REPO_ROOT
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or has a bad value; the message names it and what is allowed."""
+
+
+class _Invalid(ValueError):
+    """Raised by a checker: what is wrong with the value (the caller adds name and source)."""
+
+
+# ---------------------------------------------------------------------------
+# Environment variables. Each checker gets the value as set (never blank) and returns
+# the typed value, or raises _Invalid saying what is wrong ("is not a number").
+# ---------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+# DuckDB's memory_limit: a number and a unit (1000^i or 1024^i bytes), or a share of the RAM
+_DUCKDB_MEMORY = re.compile(r"([0-9]+(\.[0-9]+)?|\.[0-9]+) ?(b|bytes|kb|mb|gb|tb|kib|mib|gib|tib|%)", re.IGNORECASE)
+# the JVM's memory sizes, as spark.driver.memory takes them: 4g, 512m, 4096 (MB)
+_JVM_MEMORY = re.compile(r"[0-9]+([kmgtp]b?)?", re.IGNORECASE)
+
+
+def _number(minimum: float, maximum: float | None = None, whole: bool = False) -> Callable[[str], float | int]:
+    def check(value: str) -> float | int:
+        text = value.strip()
+        if not (_WHOLE_NUMBER if whole else _NUMBER).fullmatch(text):
+            raise _Invalid("is not a whole number" if whole else "is not a number")
+        number = int(text) if whole else float(text)
+        if not math.isfinite(number):
+            raise _Invalid("is not a finite number")
+        if number < minimum:
+            raise _Invalid(f"is below {minimum:g}")
+        if maximum is not None and number > maximum:
+            raise _Invalid(f"is above {maximum:g}")
+        return number
+
+    return check
+
+
+def _path(value: str) -> Path:
+    # Relative paths are taken from the directory the command runs in (the repository root for
+    # every make target), then made absolute because dbt runs in its own process with
+    # dbt_project/ as its working directory.
+    return Path(value).expanduser().resolve()
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _duckdb_memory(value: str) -> str:
+    text = value.strip()
+    match = _DUCKDB_MEMORY.fullmatch(text)
+    if not match or not float(match.group(1)) > 0:
+        raise _Invalid("is no DuckDB memory limit")
+    return text
+
+
+def _jvm_memory(value: str) -> str:
+    text = value.strip()
+    if not _JVM_MEMORY.fullmatch(text) or not int(re.match(r"[0-9]+", text).group()) > 0:
+        raise _Invalid("is no JVM memory size")
+    return text
+
+
+def _name(value: str) -> str:
+    text = value.strip()
+    if not re.fullmatch(r"\S+", text):
+        raise _Invalid("holds a space")
+    return text
+
+
+def _day(value: str) -> str:
+    text = value.strip()
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise _Invalid("is no day") from None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise _Invalid("is no day")
+    return text
+
+
+def _schedule_time_zone(value: str) -> str:
+    text = value.strip()
+    if text not in _time_zone_names():
+        same = [name for name in sorted(_time_zone_names()) if name.lower() == text.lower()]
+        close = same or difflib.get_close_matches(text, sorted(_time_zone_names()), n=1, cutoff=0.6)
+        raise _Invalid("is no IANA time zone" + (f" (did you mean {close[0]}?)" if close else ""))
+    return text
+
+
+def _cron(value: str) -> str:
+    text = value.strip()
+    import dagster as dg
+
+    try:
+        dg.ScheduleDefinition(name="check", cron_schedule=text, job_name="check")
+    except dg.DagsterInvalidDefinitionError:
+        raise _Invalid("is no cron schedule Dagster takes") from None
+    return text
+
+
+@cache
+def dbt_targets() -> tuple[str, ...]:
+    """The outputs of profiles.yml, the targets ECOM_DBT_TARGET may name."""
+    profiles = yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())
+    return tuple(profiles["ecom"]["outputs"])
+
+
+def _dbt_target(value: str) -> str:
+    text = value.strip()
+    if text not in dbt_targets():
+        close = difflib.get_close_matches(text.lower(), dbt_targets(), n=1, cutoff=0.6)
+        raise _Invalid("is no target of profiles.yml" + (f" (did you mean {close[0]}?)" if close else ""))
+    return text
+
+
+def _checked_by(checker: Callable[[str], Any]) -> BeforeValidator:
+    def validate(value: Any) -> Any:
+        return checker(value) if isinstance(value, str) else value
+
+    return BeforeValidator(validate)
+
+
+_WHOLE_ABOVE_ZERO = _checked_by(_number(1, whole=True))
+_NOT_NEGATIVE = _checked_by(_number(0))
+_SHARE = _checked_by(_number(0, 1))
+
+
+class Environment(BaseModel):
+    """Every environment variable the project reads (README, Configuration), checked.
+
+    Fields are named after their variable (alias); read them with read_environment()."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    landing_dir: Annotated[Path, _checked_by(_path)] = Field(
+        Path("data/landing"), alias="ECOM_LANDING_DIR", description="a folder"
+    )
+    warehouse: Annotated[Path, _checked_by(_path)] = Field(
+        Path("data/warehouse.duckdb"), alias="ECOM_WAREHOUSE", description="a file path"
+    )
+    serving_db: Annotated[Path, _checked_by(_path)] = Field(
+        Path("data/serving.duckdb"), alias="ECOM_SERVING_DB", description="a file path"
+    )
+    # None: beside the warehouse (Settings)
+    dagster_home: Annotated[Path | None, _checked_by(_path)] = Field(None, alias="DAGSTER_HOME", description="a folder")
+    raw_parquet_dir: Annotated[Path | None, _checked_by(_path)] = Field(
+        None, alias="ECOM_RAW_PARQUET_DIR", description="a folder"
+    )
+    duckdb_memory_limit: Annotated[str, _checked_by(_duckdb_memory)] = Field(
+        "2GB", alias="ECOM_DUCKDB_MEMORY_LIMIT", description="a size above 0 with a unit, e.g. 2GB, 700MB or 50%"
+    )
+    duckdb_threads: Annotated[int, _WHOLE_ABOVE_ZERO] = Field(
+        2, alias="ECOM_DUCKDB_THREADS", description="a whole number above 0, e.g. 2"
+    )
+    lock_wait_seconds: Annotated[float, _NOT_NEGATIVE] = Field(
+        1800.0, alias="ECOM_LOCK_WAIT_SECONDS", description="a number of seconds, 0 or more"
+    )
+    free_space_margin_mb: Annotated[float, _NOT_NEGATIVE] = Field(
+        100.0, alias="ECOM_FREE_SPACE_MARGIN_MB", description="a number of MB, 0 or more"
+    )
+    generator_memory_limit: Annotated[str, _checked_by(_duckdb_memory)] = Field(
+        "1GB", alias="ECOM_GENERATOR_MEMORY_LIMIT", description="a size above 0 with a unit, e.g. 1GB or 500MB"
+    )
+    sensor_settle_seconds: Annotated[float, _NOT_NEGATIVE] = Field(
+        10.0, alias="ECOM_SENSOR_SETTLE_SECONDS", description="a number of seconds, 0 or more"
+    )
+    schedule_cron: Annotated[str, _checked_by(_cron)] = Field(
+        "0 6 * * *", alias="ECOM_SCHEDULE_CRON", description="a cron schedule of 5 fields, e.g. 0 6 * * *"
+    )
+    schedule_timezone: Annotated[str, _checked_by(_schedule_time_zone)] = Field(
+        "UTC", alias="ECOM_SCHEDULE_TIMEZONE", description="an IANA time zone name, e.g. UTC or Europe/Berlin"
+    )
+    partitions_start: Annotated[str, _checked_by(_day)] = Field(
+        "2025-01-01",
+        alias="ECOM_PARTITIONS_START",
+        description="YYYY-MM-DD (for example the day of your first order)",
+    )
+    # the shop settings' sources, as written: load_shop_settings() reads and checks what they hold
+    config: Annotated[str | None, _checked_by(_text)] = Field(
+        None, alias="ECOM_CONFIG", description="the path of a YAML file of shop settings"
+    )
+    dbt_vars: Annotated[str | None, _checked_by(_text)] = Field(
+        None, alias="ECOM_DBT_VARS", description="shop settings as inline YAML or JSON"
+    )
+    dbt_target: Annotated[str, _checked_by(_dbt_target)] = Field(
+        "duckdb", alias="ECOM_DBT_TARGET", description="a target of profiles.yml: duckdb, serving or spark"
+    )
+    # the `spark` dbt target (profiles.yml reads them; checked here)
+    spark_master: Annotated[str, _checked_by(_name)] = Field(
+        "local[2]", alias="ECOM_SPARK_MASTER", description="a Spark master URL, e.g. local[2]"
+    )
+    spark_driver_memory: Annotated[str, _checked_by(_jvm_memory)] = Field(
+        "4g", alias="ECOM_SPARK_DRIVER_MEMORY", description="a JVM memory size above 0, e.g. 4g or 512m"
+    )
+    spark_threads: Annotated[int, _WHOLE_ABOVE_ZERO] = Field(
+        2, alias="ECOM_SPARK_THREADS", description="a whole number above 0, e.g. 2"
+    )
+    spark_dir: Annotated[Path, _checked_by(Path)] = Field(
+        Path("data/spark"), alias="ECOM_SPARK_DIR", description="a folder"
+    )
+    # thresholds of the asset checks (orchestration/checks.py)
+    events_freshness_hours: Annotated[float, _NOT_NEGATIVE] = Field(
+        36.0, alias="ECOM_EVENTS_FRESHNESS_HOURS", description="a number of hours, 0 or more"
+    )
+    quarantine_rate_max: Annotated[float, _SHARE] = Field(
+        0.02, alias="ECOM_QUARANTINE_RATE_MAX", description="a share from 0 to 1, e.g. 0.02"
+    )
+    revenue_tolerance: Annotated[float, _NOT_NEGATIVE] = Field(
+        0.01, alias="ECOM_REVENUE_TOLERANCE", description="a relative difference, 0 or more, e.g. 0.01"
+    )
+    revenue_mismatch_max: Annotated[float, _SHARE] = Field(
+        0.01, alias="ECOM_REVENUE_MISMATCH_MAX", description="a share from 0 to 1, e.g. 0.01"
+    )
+    row_count_max_deviation: Annotated[float, _NOT_NEGATIVE] = Field(
+        0.5, alias="ECOM_ROW_COUNT_MAX_DEVIATION", description="a relative deviation, 0 or more, e.g. 0.5"
+    )
+
+
+# the default of a variable whose default is no value, as README and messages put it
+_SHOWN_DEFAULTS = {
+    "DAGSTER_HOME": "<folder of ECOM_WAREHOUSE>/dagster_home",
+    "ECOM_RAW_PARQUET_DIR": "<folder of ECOM_WAREHOUSE>/raw_parquet",
+}
+
+
+def environment_variables() -> dict[str, str]:
+    """Every variable read_environment() reads, with its field name."""
+    return {field.alias: name for name, field in Environment.model_fields.items()}
+
+
+def shown_default(name: str) -> str:
+    """The default of environment variable `name` as README's Configuration table writes it."""
+    default = Environment.model_fields[environment_variables()[name]].default
+    if name in _SHOWN_DEFAULTS:
+        return _SHOWN_DEFAULTS[name]
+    if default is None:
+        return "unset"
+    return f"{default:g}" if isinstance(default, float) else str(default)
+
+
+def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
+    """The checked environment (os.environ by default); SettingsError names every bad variable."""
+    source = os.environ if environ is None else environ
+    given = {name: source[name] for name in environment_variables() if (source.get(name) or "").strip()}
+    try:
+        return Environment.model_validate(given)
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors():
+            name = str(problem["loc"][0])
+            allowed = Environment.model_fields[environment_variables()[name]].description
+            what = problem.get("ctx", {}).get("error") or problem["msg"]
+            problems.append(
+                f"{name}={given[name]!r} {what}: set it to {allowed}, or unset it for {shown_default(name)}"
+            )
+        raise SettingsError("; ".join(problems)) from None
 
 
 @dataclass(frozen=True)
@@ -37,26 +309,21 @@ class Settings:
     raw_parquet_dir: Path
 
 
-def _path(name: str, default: str) -> Path:
-    # Relative paths are taken from the directory the command runs in (the
-    # repository root for every make target), then made absolute because dbt
-    # runs in its own process with dbt_project/ as its working directory.
-    return Path(os.environ.get(name) or default).expanduser().resolve()
-
-
-def load_settings() -> Settings:
-    warehouse = _path("ECOM_WAREHOUSE", "data/warehouse.duckdb")
+def load_settings(environment: Environment | None = None) -> Settings:
+    """The paths and limits of a run; SettingsError when any environment variable is bad."""
+    env = environment or read_environment()
+    warehouse = _path(str(env.warehouse))
     return Settings(
-        landing_dir=_path("ECOM_LANDING_DIR", "data/landing"),
+        landing_dir=_path(str(env.landing_dir)),
         warehouse=warehouse,
-        serving_db=_path("ECOM_SERVING_DB", "data/serving.duckdb"),
+        serving_db=_path(str(env.serving_db)),
         # Beside the warehouse by default, so pointing ECOM_WAREHOUSE elsewhere
         # keeps Dagster's run history out of data/ as well.
-        dagster_home=_path("DAGSTER_HOME", str(warehouse.parent / "dagster_home")),
-        duckdb_memory_limit=os.environ.get("ECOM_DUCKDB_MEMORY_LIMIT", "2GB"),
-        duckdb_threads=int(os.environ.get("ECOM_DUCKDB_THREADS", "2")),
-        lock_wait_seconds=float(os.environ.get("ECOM_LOCK_WAIT_SECONDS", "1800")),
-        raw_parquet_dir=_path("ECOM_RAW_PARQUET_DIR", str(warehouse.parent / "raw_parquet")),
+        dagster_home=env.dagster_home or warehouse.parent / "dagster_home",
+        duckdb_memory_limit=env.duckdb_memory_limit,
+        duckdb_threads=env.duckdb_threads,
+        lock_wait_seconds=env.lock_wait_seconds,
+        raw_parquet_dir=env.raw_parquet_dir or warehouse.parent / "raw_parquet",
     )
 
 
@@ -65,8 +332,24 @@ def export_for_subprocesses(settings: Settings) -> None:
     os.environ["ECOM_WAREHOUSE"] = str(settings.warehouse)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ["ECOM_RAW_PARQUET_DIR"] = str(settings.raw_parquet_dir)
-    os.environ.setdefault("ECOM_DUCKDB_MEMORY_LIMIT", settings.duckdb_memory_limit)
-    os.environ.setdefault("ECOM_DUCKDB_THREADS", str(settings.duckdb_threads))
+    # the checked values (a blank one is the default for dbt too)
+    os.environ["ECOM_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
+    os.environ["ECOM_DUCKDB_THREADS"] = str(settings.duckdb_threads)
+
+
+@contextmanager
+def subprocess_environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` set while a subprocess (dbt) starts: it copies the environment."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def ensure_dagster_home(settings: Settings) -> Path:
@@ -82,15 +365,7 @@ def partitions_start() -> str:
     """ECOM_PARTITIONS_START (YYYY-MM-DD, default 2025-01-01): the first daily partition of the dbt assets,
     so the first day `make backfill` and the UI can rebuild. `make run` loads orders and events of any date
     whatever it says; a shop with older history sets it to its first day only to backfill those days."""
-    value = (os.environ.get("ECOM_PARTITIONS_START") or "2025-01-01").strip()
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise SettingsError(
-            f"ECOM_PARTITIONS_START={value!r} is no day: set it to YYYY-MM-DD (for example the day of your "
-            "first order), or unset it for 2025-01-01"
-        ) from None
-    return value
+    return read_environment().partitions_start
 
 
 # ---------------------------------------------------------------------------
@@ -110,14 +385,6 @@ CONFIG_FILE_ENV = "ECOM_CONFIG"
 DBT_VARS_ENV = "ECOM_DBT_VARS"
 # dbt var that tells the guard macro (check_shop_settings) the settings were passed
 SETTINGS_SOURCE_VAR = "ecom__settings_source"
-
-
-class SettingsError(ValueError):
-    """A shop setting is unknown or has a bad value; the message names it and what is allowed."""
-
-
-class _Invalid(ValueError):
-    """Raised by a checker: what is wrong with the value (the caller adds name and source)."""
 
 
 def _whole_number_above_zero(value: Any) -> int:
@@ -309,14 +576,15 @@ def _mapping(text: str, source: str) -> dict[str, Any]:
 def _given_settings() -> list[tuple[str, dict[str, Any]]]:
     """(source, mapping) of ECOM_CONFIG's file then ECOM_DBT_VARS, whichever is set."""
     given = []
-    config_file = os.environ.get(CONFIG_FILE_ENV)
+    environment = read_environment()
+    config_file = environment.config
     if config_file:
         path = Path(config_file).expanduser().resolve()
         if not path.is_file():
             raise SettingsError(f"{CONFIG_FILE_ENV}={config_file}: no such file ({path})")
         given.append((f"{CONFIG_FILE_ENV}={path}", _mapping(path.read_text(), f"{CONFIG_FILE_ENV} file {path}")))
-    inline = os.environ.get(DBT_VARS_ENV)
-    if inline and inline.strip():
+    inline = environment.dbt_vars
+    if inline:
         given.append((DBT_VARS_ENV, _mapping(inline, DBT_VARS_ENV)))
     return given
 

@@ -8,27 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-SUMMARY_SQL = """
-with last_day as (
-    select max(date_day) as last_day from marts.kpi_daily
-),
-window_days as (
-    select kpi_daily.*
-    from marts.kpi_daily, last_day
-    where kpi_daily.date_day > last_day.last_day - {days}
-)
-select
-    min(date_day) as first_day,
-    max(date_day) as last_day,
-    sum(sessions) as sessions,
-    sum(converted_sessions)::double / nullif(sum(sessions), 0) as conversion_rate,
-    sum(orders) as orders,
-    sum(gmv) as gmv,
-    sum(net_sales) as net_sales,
-    sum(net_sales) / nullif(sum(orders), 0) as aov,
-    sum(new_customers) as new_customers
-from window_days
-"""
+from orchestration.kpi_window import kpi_window, latest_day, window_ending
+
+# the KPIs the summary prints, in its order (orchestration/kpi_window.py defines them)
+SUMMARY_KPIS = ("sessions", "conversion_rate", "orders", "gmv", "net_sales", "aov", "new_customers")
 
 
 def build_settings(con: duckdb.DuckDBPyConnection) -> dict:
@@ -53,10 +36,15 @@ def units_note(settings: dict) -> str:
 
 
 def summary_rows(serving_db: Path, days: int = 30) -> dict:
+    """The KPIs of the last `days` days of data (the last day with data and the days before it)."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
-        cursor = con.execute(SUMMARY_SQL.format(days=int(days)))
-        columns = [column[0] for column in cursor.description]
-        return {**dict(zip(columns, cursor.fetchone(), strict=True)), "units": units_note(build_settings(con))}
+        kpis = kpi_window(con, *window_ending(latest_day(con), int(days)))
+        return {
+            "first_day": kpis["first_day"],
+            "last_day": kpis["last_day"],
+            **{kpi: kpis[kpi] for kpi in SUMMARY_KPIS},
+            "units": units_note(build_settings(con)),
+        }
 
 
 def print_summary(serving_db: Path, days: int = 30) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 
 import dagster as dg
@@ -11,7 +10,7 @@ import dagster as dg
 from orchestration.loading.contract import SOURCES
 from orchestration.loading.discovery import LandedFile, discover
 from orchestration.partitions import today_partition_key
-from orchestration.settings import load_settings
+from orchestration.settings import load_settings, read_environment
 
 JOB_NAME = "full_pipeline"
 
@@ -54,7 +53,7 @@ def landing_decision(files: list[LandedFile], cursor: str | None, now: float, se
     "for ECOM_SENSOR_SETTLE_SECONDS (default 10).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext):
-    settle = float(os.environ.get("ECOM_SENSOR_SETTLE_SECONDS") or 10)
+    settle = read_environment().sensor_settle_seconds
     result, cursor = landing_decision(landed_files(), context.cursor, time.time(), settle)
     if cursor != context.cursor:
         context.update_cursor(cursor)
@@ -64,8 +63,8 @@ def landing_sensor(context: dg.SensorEvaluationContext):
 @dg.schedule(
     name="daily_pipeline",
     job_name=JOB_NAME,
-    cron_schedule=os.environ.get("ECOM_SCHEDULE_CRON") or "0 6 * * *",
-    execution_timezone=os.environ.get("ECOM_SCHEDULE_TIMEZONE") or "UTC",
+    cron_schedule=read_environment().schedule_cron,
+    execution_timezone=read_environment().schedule_timezone,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Fallback when the sensor misses a delivery: the whole pipeline daily "
     "(ECOM_SCHEDULE_CRON, default 06:00, in ECOM_SCHEDULE_TIMEZONE, default UTC), as the partition "

@@ -13,9 +13,7 @@ dbt invocations (about 8 s of start-up each) with tests spanning them failing.
 # No `from __future__ import annotations` here: Dagster reads the context annotation at runtime.
 
 import json
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -25,7 +23,7 @@ from orchestration.history_settings import changed_history_settings, record_hist
 from orchestration.locking import warehouse_lock
 from orchestration.partitions import daily_partitions, dbt_run_vars, dbt_vars_args
 from orchestration.project import dbt_project
-from orchestration.settings import SETTINGS_SOURCE_VAR, load_settings, load_shop_settings
+from orchestration.settings import SETTINGS_SOURCE_VAR, load_settings, load_shop_settings, subprocess_environment
 from orchestration.translator import translator
 
 
@@ -58,7 +56,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterat
                 + "): this build is a full refresh"
             )
         dbt_vars, window = split_window(variables)
-        with environment(window):
+        with subprocess_environment(window):
             invocation = dbt.cli(build_args(dbt_vars, full_refresh=bool(changed)), context=context)
         yield from invocation.stream()
         record_history_settings(settings.warehouse, shop)
@@ -77,21 +75,6 @@ def split_window(variables: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
     dbt_vars = {name: value for name, value in variables.items() if name not in WINDOW_ENV}
     window = {env: str(variables.get(name) or "") for name, env in WINDOW_ENV.items()}
     return dbt_vars, window
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """os.environ with `values` set while dbt's process starts (it copies the environment)."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def build_args(variables: dict[str, Any], full_refresh: bool) -> list[str]:

@@ -7,63 +7,47 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.kpi_window import KPI_FORMATS, kpi_window, latest_day, window_ending
 from orchestration.settings import load_settings
 from orchestration.summary import build_settings, units_note
 
-WEEKS_SQL = """
-with last_day as (select max(date_day) as day from marts.kpi_daily),
-weeks as (
-    select
-        case when date_day > (select day from last_day) - 7 then 'last 7 days' else 'previous 7 days' end as period,
-        *
-    from marts.kpi_daily
-    where date_day > (select day from last_day) - 14
-)
-select
-    period,
-    min(date_day), max(date_day),
-    sum(sessions),
-    sum(converted_sessions)::double / nullif(sum(sessions), 0),
-    sum(orders),
-    sum(net_sales),
-    sum(net_sales) / nullif(sum(orders), 0),
-    sum(refunds),
-    sum(new_customers),
-    sum(marketing_spend)
-from weeks
-group by period
-"""
-
+# name shown, KPI (orchestration/kpi_window.py)
 MEASURES = (
-    ("sessions", "{:,.0f}"),
-    ("conversion rate", "{:.2%}"),
-    ("orders", "{:,.0f}"),
-    ("net sales", "{:,.2f}"),
-    ("AOV", "{:,.2f}"),
-    ("refunds", "{:,.2f}"),
-    ("new customers", "{:,.0f}"),
-    ("marketing spend", "{:,.2f}"),
+    ("sessions", "sessions"),
+    ("conversion rate", "conversion_rate"),
+    ("orders", "orders"),
+    ("net sales", "net_sales"),
+    ("AOV", "aov"),
+    ("refunds", "refunds"),
+    ("new customers", "new_customers"),
+    ("marketing spend", "marketing_spend"),
 )
+WEEK_DAYS = 7
 
 
 def kpi_markdown(serving_db: Path) -> tuple[str, dict]:
     """A Markdown table: the last 7 days of data against the 7 before, with the change."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
-        periods = {row[0]: row[1:] for row in con.execute(WEEKS_SQL).fetchall()}
+        last_day = latest_day(con)
+        # a week with no kpi_daily row is no period (first_day None)
+        last, previous = (
+            kpis if (kpis := kpi_window(con, *window_ending(last_day, WEEK_DAYS, weeks_before)))["first_day"] else None
+            for weeks_before in (0, 1)
+        )
         units = units_note(build_settings(con))
-    last, previous = periods.get("last 7 days"), periods.get("previous 7 days")
     if last is None:
         return "No KPI data yet.", {}
     lines = [
-        f"Last 7 days of data ({last[0]} .. {last[1]}) against the 7 days before; {units}.",
+        f"Last 7 days of data ({last['first_day']} .. {last['last_day']}) against the 7 days before; {units}.",
         "",
         "| KPI | last 7 days | previous 7 days | change |",
         "|---|---:|---:|---:|",
     ]
     values = {}
-    for index, (name, fmt) in enumerate(MEASURES):
-        now = last[2 + index]
-        before = previous[2 + index] if previous else None
+    for name, kpi in MEASURES:
+        fmt = KPI_FORMATS[kpi]
+        now = last[kpi]
+        before = previous[kpi] if previous else None
         values[name] = None if now is None else float(now)
 
         def show(value: object, fmt: str = fmt) -> str:

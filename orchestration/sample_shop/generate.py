@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +10,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.sample_shop import build, write
-
-# DuckDB's share of memory; tables beyond it wait in the scratch file.
-DEFAULT_MEMORY_LIMIT = "1GB"
+from orchestration.settings import read_environment
 
 
 def generate(
@@ -34,7 +31,8 @@ def generate(
         duckdb.connect(str(Path(scratch) / "shop.duckdb")) as con,
     ):
         con.execute("set TimeZone = 'UTC'")
-        con.execute(f"set memory_limit = '{os.environ.get('ECOM_GENERATOR_MEMORY_LIMIT') or DEFAULT_MEMORY_LIMIT}'")
+        # DuckDB's share of memory (ECOM_GENERATOR_MEMORY_LIMIT); tables beyond it wait in the scratch file.
+        con.execute(f"set memory_limit = '{read_environment().generator_memory_limit}'")
         build.create_reference_tables(con, params)
         build.create_visitors_and_sessions(con, params)
         progress("visitors and sessions built")

@@ -16,6 +16,9 @@ import duckdb
 import pytest
 from playwright.sync_api import sync_playwright
 
+from orchestration import report
+from orchestration.assets.kpi_summary import MEASURES, kpi_markdown
+from orchestration.summary import SUMMARY_KPIS, summary_rows
 from tests.conftest import PipelineRun
 
 pytestmark = pytest.mark.slow
@@ -29,22 +32,31 @@ def chromium() -> str:
     return path
 
 
-def expected_tiles(serving: Path) -> dict[str, float | None]:
-    """The last 30 days of data (the last day with a kpi_daily row and the 29 before), from the marts."""
+def window_from_marts(serving: Path, days: int = 30) -> dict[str, float | None]:
+    """The KPIs of the last `days` days of data (the last day with a kpi_daily row and the days before),
+    written here from the marts, not taken from orchestration/kpi_window.py."""
     with duckdb.connect(str(serving), read_only=True) as con:
-        row = con.execute(
+        cursor = con.execute(
             """
             with window_days as (
                 select * from marts.kpi_daily
-                where date_day > (select max(date_day) from marts.kpi_daily) - 30
+                where date_day > (select max(date_day) from marts.kpi_daily) - ?
             )
             select
-                sum(sessions), sum(converted_sessions) / sum(sessions), sum(orders), sum(net_sales),
-                sum(net_sales) / sum(orders), sum(bounced_sessions) / sum(sessions), sum(new_customers),
-                sum(marketing_spend)
+                sum(sessions) as sessions, sum(converted_sessions) / sum(sessions) as conversion_rate,
+                sum(orders) as orders, sum(gmv) as gmv, sum(net_sales) as net_sales,
+                sum(net_sales) / sum(orders) as aov, sum(bounced_sessions) / sum(sessions) as bounce_rate,
+                sum(refunds) as refunds, sum(new_customers) as new_customers, sum(marketing_spend) as marketing_spend
             from window_days
-            """
-        ).fetchone()
+            """,
+            [days],
+        )
+        row = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
+    return {key: None if value is None else float(value) for key, value in row.items()}
+
+
+def expected_tiles(serving: Path) -> dict[str, float | None]:
+    """The last 30 days of data (the last day with a kpi_daily row and the 29 before), from the marts."""
     keys = (
         "sessions",
         "conversion_rate",
@@ -55,7 +67,8 @@ def expected_tiles(serving: Path) -> dict[str, float | None]:
         "new_customers",
         "marketing_spend",
     )
-    return {key: None if value is None else float(value) for key, value in zip(keys, row, strict=True)}
+    window = window_from_marts(serving)
+    return {key: window[key] for key in keys}
 
 
 def funnel_steps(serving: Path) -> list[int]:
@@ -126,3 +139,31 @@ def test_the_dashboard_loads_offline_draws_every_chart_and_shows_the_marts_figur
             assert text == f"{want:.2%}"
     assert funnel_x == funnel_steps(generated_run.serving)
     assert funnel_x[0] >= funnel_x[-1] > 0
+
+
+def test_the_summary_the_kpi_summary_asset_and_the_dashboard_agree(generated_run: PipelineRun) -> None:
+    """One warehouse, the three readers of orchestration/kpi_window.py: the same window, the same figures."""
+    serving = generated_run.serving
+    month, week = window_from_marts(serving, 30), window_from_marts(serving, 7)
+    assert month["sessions"] and month["orders"] and week["sessions"] and week["orders"]
+    assert month["sessions"] > week["sessions"]
+
+    summary = summary_rows(serving, 30)  # `make demo`'s summary
+    with duckdb.connect(str(serving), read_only=True) as con:
+        bounds = report.period_bounds(con)
+        dashboard = {tile.key: tile.value for tile in report.tiles(con, bounds)}
+    _, asset = kpi_markdown(serving)  # the kpi_summary asset: the last 7 days
+    week_summary = summary_rows(serving, 7)  # `cli summary --days 7`
+
+    assert (summary["first_day"], summary["last_day"]) == (bounds[1], bounds[2])
+    for kpi in SUMMARY_KPIS:
+        assert math.isclose(float(summary[kpi]), month[kpi], rel_tol=1e-9), kpi
+        if kpi in dashboard:
+            assert math.isclose(dashboard[kpi], float(summary[kpi]), rel_tol=1e-9), kpi
+    for kpi, value in dashboard.items():
+        assert math.isclose(value, month[kpi], rel_tol=1e-9), kpi
+    assert {name for name, _ in MEASURES} == set(asset)
+    for name, kpi in MEASURES:
+        assert math.isclose(asset[name], week[kpi], rel_tol=1e-9), name
+        if kpi in week_summary:
+            assert math.isclose(asset[name], float(week_summary[kpi]), rel_tol=1e-9), name

@@ -14,9 +14,10 @@ import sqlalchemy
 from dagster_dbt import DbtCliResource
 from sqlalchemy.pool import NullPool
 
-from orchestration.assets.dbt import WINDOW_ENV, environment, split_window
+from orchestration.assets.dbt import WINDOW_ENV, split_window
 from orchestration.cli import quick_run_history
 from orchestration.resources import LeanDbtCliResource, dbt_resource
+from orchestration.settings import subprocess_environment as environment
 
 FULL, NORMAL = 2, 1
 

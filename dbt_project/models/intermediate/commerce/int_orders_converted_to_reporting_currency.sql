@@ -51,7 +51,7 @@ with_rates as (
 
 ),
 
-final as (
+local_totals as (
 
     select
         with_rates.order_id,
@@ -72,6 +72,29 @@ final as (
     from with_rates
     left join item_totals
         on item_totals.order_id = with_rates.order_id
+
+),
+
+-- each amount converted at the order date's rate and rounded to cents on its
+-- own; net sales are the rounded gmv less the rounded discounts
+converted as (
+
+    select
+        *,
+        cast(round(gmv_local * fx_rate, 2) as decimal(18, 2)) as gmv,
+        cast(round(discount_total_local * fx_rate, 2) as decimal(18, 2)) as discount_total,
+        cast(round(shipping_total_local * fx_rate, 2) as decimal(18, 2)) as shipping_total,
+        cast(round(tax_total_local * fx_rate, 2) as decimal(18, 2)) as tax_total
+    from local_totals
+
+),
+
+final as (
+
+    select
+        *,
+        gmv - discount_total as net_sales
+    from converted
 
 )
 

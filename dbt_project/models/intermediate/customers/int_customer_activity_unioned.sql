@@ -4,15 +4,16 @@ with
 
 orders as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_orders_converted_to_reporting_currency') }}
     where not is_cancelled
 
 ),
 
+-- a refund of a cancelled order is left out by the inner join with the
+-- non-cancelled orders below (fct_refunds flags it is_order_cancelled)
 refunds as (
 
-    select * from {{ ref('fct_refunds') }}
-    where not is_order_cancelled
+    select * from {{ ref('int_refunds_converted_to_reporting_currency') }}
 
 ),
 

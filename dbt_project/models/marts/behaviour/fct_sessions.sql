@@ -58,7 +58,7 @@ funnel as (
     select
         session_id,
         funnel_step_reached
-    from {{ ref('int_sessions_funnel_steps') }}
+    from {{ ref('behaviour__sessions_funnel_steps') }}
 
 ),
 

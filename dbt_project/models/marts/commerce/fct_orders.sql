@@ -50,24 +50,12 @@ refund_totals as (
 
 ),
 
-converted as (
-
-    select
-        orders.*,
-        cast(round(orders.gmv_local * orders.fx_rate, 2) as decimal(18, 2)) as gmv,
-        cast(round(orders.discount_total_local * orders.fx_rate, 2) as decimal(18, 2)) as discount_total,
-        cast(round(orders.shipping_total_local * orders.fx_rate, 2) as decimal(18, 2)) as shipping_total,
-        cast(round(orders.tax_total_local * orders.fx_rate, 2) as decimal(18, 2)) as tax_total
-    from orders
-
-),
-
 first_orders as (
 
     select
         customer_id,
         min(ordered_at) as first_ordered_at
-    from converted
+    from orders
     where not is_cancelled
     group by customer_id
 
@@ -76,37 +64,37 @@ first_orders as (
 final as (
 
     select
-        converted.order_id,
-        converted.customer_id,
-        converted.ordered_at,
-        converted.order_date,
-        converted.status,
-        converted.is_cancelled,
-        converted.currency,
-        converted.fx_rate,
-        converted.gmv,
-        converted.discount_total,
-        converted.gmv - converted.discount_total as net_sales,
-        converted.shipping_total,
-        converted.tax_total,
+        orders.order_id,
+        orders.customer_id,
+        orders.ordered_at,
+        orders.order_date,
+        orders.status,
+        orders.is_cancelled,
+        orders.currency,
+        orders.fx_rate,
+        orders.gmv,
+        orders.discount_total,
+        orders.net_sales,
+        orders.shipping_total,
+        orders.tax_total,
         coalesce(refund_totals.refunded_amount, 0) as refunded_amount,
-        converted.units,
-        converted.payment_method,
-        converted.source_name,
+        orders.units,
+        orders.payment_method,
+        orders.source_name,
         order_sessions.session_id,
         -- ties on the first timestamp: the smallest order id is the first order
-        not converted.is_cancelled
-            and converted.ordered_at = first_orders.first_ordered_at
-            and converted.order_id = min(case when not converted.is_cancelled then converted.order_id end) over (
-                partition by converted.customer_id, converted.ordered_at
+        not orders.is_cancelled
+            and orders.ordered_at = first_orders.first_ordered_at
+            and orders.order_id = min(case when not orders.is_cancelled then orders.order_id end) over (
+                partition by orders.customer_id, orders.ordered_at
             ) as is_first_order
-    from converted
+    from orders
     left join refund_totals
-        on refund_totals.order_id = converted.order_id
+        on refund_totals.order_id = orders.order_id
     left join order_sessions
-        on order_sessions.order_id = converted.order_id
+        on order_sessions.order_id = orders.order_id
     left join first_orders
-        on first_orders.customer_id = converted.customer_id
+        on first_orders.customer_id = orders.customer_id
 
 )
 

@@ -2,7 +2,7 @@ with
 
 sessions as (
 
-    select * from {{ ref('int_sessions_filtered') }}
+    select * from {{ ref('behaviour__sessions_filtered') }}
 
 ),
 

@@ -8,7 +8,7 @@ all_sessions as (
 
 sessions as (
 
-    select * from {{ ref('int_sessions_filtered') }}
+    select * from {{ ref('behaviour__sessions_filtered') }}
 
 ),
 

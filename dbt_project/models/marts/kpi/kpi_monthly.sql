@@ -4,7 +4,7 @@ with
 
 sessions as (
 
-    select * from {{ ref('int_sessions_filtered') }}
+    select * from {{ ref('behaviour__sessions_filtered') }}
 
 ),
 
@@ -31,7 +31,7 @@ customers as (
 
 operations as (
 
-    select * from {{ ref('int_operations_aggregated_to_months') }}
+    select * from {{ ref('kpi__operations_aggregated_to_months') }}
 
 ),
 

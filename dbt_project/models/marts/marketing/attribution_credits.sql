@@ -1,12 +1,12 @@
 {#- Credits of six attribution models per order (kpi-definitions.md
-    "Attribution") over the sessions of int_order_touchpoints_joined. -#}
+    "Attribution") over the sessions of marketing__order_touchpoints_joined. -#}
 {%- set models = ['first_touch', 'last_touch', 'last_non_direct', 'linear', 'time_decay', 'position_based'] -%}
 
 with
 
 touchpoints as (
 
-    select * from {{ ref('int_order_touchpoints_joined') }}
+    select * from {{ ref('marketing__order_touchpoints_joined') }}
 
 ),
 

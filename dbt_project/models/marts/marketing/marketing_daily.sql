@@ -10,7 +10,7 @@ spend as (
 
 sessions as (
 
-    select * from {{ ref('int_sessions_filtered') }}
+    select * from {{ ref('behaviour__sessions_filtered') }}
 
 ),
 

@@ -3,7 +3,7 @@
     Only sessions that reach step 2 or further have a row: every session
     reaches step 1, and fct_sessions gives a session without a row step 1. -#}
 {%- set steps = var('funnel_steps') -%}
-{{ config(materialized='view', tags=['daily_partitioned']) }}
+{{ config(materialized='view', schema='intermediate', tags=['daily_partitioned']) }}
 
 with
 

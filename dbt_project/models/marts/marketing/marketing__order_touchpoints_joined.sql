@@ -1,3 +1,5 @@
+{{ config(schema='intermediate') }}
+
 {#- One row per non-cancelled order x eligible session: the sessions of the
     order's person (customer_id = stitched person_id) that start within var
     ecom__attribution_lookback_days before the order time (inclusive), bots

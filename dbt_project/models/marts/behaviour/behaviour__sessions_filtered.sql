@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='view', schema='intermediate') }}
 
 {#- The sessions every KPI table counts: bots left out unless var ecom__include_bots. -#}
 with

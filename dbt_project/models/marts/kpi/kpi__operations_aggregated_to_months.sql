@@ -1,3 +1,5 @@
+{{ config(schema='intermediate') }}
+
 {#- One row per month with any shipment, snapshot, ticket, review, NPS
     response or app install: the operations, satisfaction and app measures
     of kpi_monthly, each on its own date (reporting time zone). -#}
