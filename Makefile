@@ -7,6 +7,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-stamp
+# uv installs .venv from uv.lock. The pinned uv: the one on PATH when it is this version,
+# else installed once with pip into .venv-uv/ (needs only $(PYTHON)).
+UV_VERSION := 0.13.8
+UV_VENV := .venv-uv
+ifeq ($(word 2,$(shell uv --version 2>/dev/null)),$(UV_VERSION))
+UV := uv
+UV_DEP :=
+else
+UV := $(UV_VENV)/bin/uv
+UV_DEP := $(UV_VENV)/.uv-$(UV_VERSION)
+endif
+# --locked: install exactly uv.lock, and stop if it no longer matches pyproject.toml (run `make lock`).
+UV_SYNC := $(UV) sync --locked --quiet --python $(PYTHON)
 DBT := $(BIN)/dbt --no-use-colors
 # Absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/.
 DBT_ARGS := --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)
@@ -20,20 +33,28 @@ ECOM_LANDING_DIR ?= data/landing
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_USE_COLORS := false
 
-.PHONY: help setup prepare demo run backfill query dbt export-raw report dev test test-spark lint format docs clean bench fx-seed
+.PHONY: help setup setup-spark lock prepare demo run backfill query dbt export-raw report dev test test-spark lint format docs clean bench fx-seed
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-# The virtualenv is rebuilt only when pyproject.toml or constraints.txt change.
-$(STAMP): pyproject.toml constraints.txt
+$(UV_VENV)/.uv-$(UV_VERSION):
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip==26.3
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	rm -rf $(UV_VENV)
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	touch $@
+
+# The virtualenv is synced only when pyproject.toml or uv.lock change (keeping the spark extra once added).
+$(STAMP): pyproject.toml uv.lock $(UV_DEP)
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(UV_SYNC) --extra dev $(if $(wildcard $(SPARK_STAMP)),--extra spark)
 	touch $(STAMP)
 
-setup: $(STAMP)  ## create .venv with the pinned dependencies
+setup: $(STAMP)  ## create .venv from uv.lock (the dev extra; this project installed editable)
+
+lock: $(UV_DEP)  ## after editing pyproject.toml's dependencies: update uv.lock (keeps every other version)
+	$(UV) lock --python $(PYTHON)
 
 prepare: setup  ## build dbt's manifest (needed before Dagster loads the project)
 	$(BIN)/python -m orchestration.project
@@ -75,8 +96,10 @@ test: prepare  ## the whole test suite
 	$(BIN)/pytest
 
 $(SPARK_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	$(UV_SYNC) --extra dev --extra spark
 	touch $(SPARK_STAMP)
+
+setup-spark: $(SPARK_STAMP)  ## add the spark extra to .venv (dbt-spark, pyspark), kept by later syncs
 
 test-spark: prepare $(SPARK_STAMP)  ## the dbt project on local Spark, every mart compared with DuckDB (Java 17)
 	@command -v java >/dev/null || { echo "test-spark needs Java 17: apt-get install openjdk-17-jre-headless" >&2; exit 1; }
@@ -102,6 +125,6 @@ docs: prepare  ## dbt docs as a static site in site/ (open site/index.html)
 	cp dbt_project/target/static_index.html site/index.html
 	@echo "docs: site/index.html"
 
-clean:  ## remove build output and data/ (keeps .venv)
+clean:  ## remove build output and data/ (keeps .venv and .venv-uv)
 	rm -rf data site dbt_project/target dbt_project/logs logs .pytest_cache .ruff_cache
-	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+	find . -name __pycache__ -not -path './.venv/*' -not -path './.venv-uv/*' -prune -exec rm -rf {} +
