@@ -3,23 +3,25 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3.11
+# Found before .venv/bin goes first on PATH (below), which has a python3.11 too.
+BASE_PYTHON := $(shell command -v $(PYTHON) 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-stamp
 # uv installs .venv from uv.lock. The pinned uv: the one on PATH when it is this version,
-# else installed once with pip into .venv-uv/ (needs only $(PYTHON)).
+# else installed once by pip into .tools/uv-VERSION/ (needs only $(PYTHON)).
 UV_VERSION := 0.13.8
-UV_VENV := .venv-uv
+UV_TOOL := .tools/uv-$(UV_VERSION)
 ifeq ($(word 2,$(shell uv --version 2>/dev/null)),$(UV_VERSION))
 UV := uv
 UV_DEP :=
 else
-UV := $(UV_VENV)/bin/uv
-UV_DEP := $(UV_VENV)/.uv-$(UV_VERSION)
+UV := $(UV_TOOL)/bin/uv
+UV_DEP := $(UV)
 endif
 # --locked: install exactly uv.lock, and stop if it no longer matches pyproject.toml (run `make lock`).
-UV_SYNC := $(UV) sync --locked --quiet --python $(PYTHON)
+UV_SYNC := $(UV) sync --locked --quiet --python $(BASE_PYTHON)
 DBT := $(BIN)/dbt --no-use-colors
 # Absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/.
 DBT_ARGS := --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)
@@ -38,23 +40,25 @@ export DBT_USE_COLORS := false
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-$(UV_VENV)/.uv-$(UV_VERSION):
-	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
-	rm -rf $(UV_VENV)
-	$(PYTHON) -m venv $(UV_VENV)
-	$(UV_VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	touch $@
+# pip --target, no virtualenv (about 3 s); a Python without pip gets a throwaway venv for its pip.
+$(UV_TOOL)/bin/uv:
+	@test -n "$(BASE_PYTHON)" || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	rm -rf .tools
+	if $(BASE_PYTHON) -m pip --version >/dev/null 2>&1; then pip="$(BASE_PYTHON) -m pip"; \
+	else $(BASE_PYTHON) -m venv .tools/pip && pip=.tools/pip/bin/pip; fi; \
+	$$pip install --quiet --disable-pip-version-check --target $(UV_TOOL) uv==$(UV_VERSION)
+	@test -x $@
 
 # The virtualenv is synced only when pyproject.toml or uv.lock change (keeping the spark extra once added).
 $(STAMP): pyproject.toml uv.lock $(UV_DEP)
-	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	@test -n "$(BASE_PYTHON)" || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	$(UV_SYNC) --extra dev $(if $(wildcard $(SPARK_STAMP)),--extra spark)
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv from uv.lock (the dev extra; this project installed editable)
 
 lock: $(UV_DEP)  ## after editing pyproject.toml's dependencies: update uv.lock (keeps every other version)
-	$(UV) lock --python $(PYTHON)
+	$(UV) lock --python $(BASE_PYTHON)
 
 prepare: setup  ## build dbt's manifest (needed before Dagster loads the project)
 	$(BIN)/python -m orchestration.project
@@ -125,6 +129,6 @@ docs: prepare  ## dbt docs as a static site in site/ (open site/index.html)
 	cp dbt_project/target/static_index.html site/index.html
 	@echo "docs: site/index.html"
 
-clean:  ## remove build output and data/ (keeps .venv and .venv-uv)
+clean:  ## remove build output and data/ (keeps .venv and .tools)
 	rm -rf data site dbt_project/target dbt_project/logs logs .pytest_cache .ruff_cache
-	find . -name __pycache__ -not -path './.venv/*' -not -path './.venv-uv/*' -prune -exec rm -rf {} +
+	find . -name __pycache__ -not -path './.venv/*' -not -path './.tools/*' -prune -exec rm -rf {} +
