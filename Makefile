@@ -21,7 +21,8 @@ UV := $(UV_TOOL)/bin/uv
 UV_DEP := $(UV)
 endif
 # --locked: install exactly uv.lock, and stop if it no longer matches pyproject.toml (run `make lock`).
-UV_SYNC := $(UV) sync --locked --quiet --python $(BASE_PYTHON)
+# --python by name, not BASE_PYTHON's path: a path that is a pyenv shim would make uv rebuild .venv on every sync.
+UV_SYNC := $(UV) sync --locked --quiet --python $(PYTHON) --no-python-downloads
 DBT := $(BIN)/dbt --no-use-colors
 # Absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/.
 DBT_ARGS := --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)
@@ -58,7 +59,7 @@ $(STAMP): pyproject.toml uv.lock $(UV_DEP)
 setup: $(STAMP)  ## create .venv from uv.lock (the dev extra; this project installed editable)
 
 lock: $(UV_DEP)  ## after editing pyproject.toml's dependencies: update uv.lock (keeps every other version)
-	$(UV) lock --python $(BASE_PYTHON)
+	$(UV) lock --python $(PYTHON) --no-python-downloads
 
 prepare: setup  ## build dbt's manifest (needed before Dagster loads the project)
 	$(BIN)/python -m orchestration.project
