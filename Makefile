@@ -3,10 +3,26 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3.11
+# Found before .venv/bin goes first on PATH (below), which has a python3.11 too.
+BASE_PYTHON := $(shell command -v $(PYTHON) 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-stamp
+# uv installs .venv from uv.lock. The pinned uv: the one on PATH when it is this version,
+# else installed once by pip into .tools/uv-VERSION/ (needs only $(PYTHON)).
+UV_VERSION := 0.13.8
+UV_TOOL := .tools/uv-$(UV_VERSION)
+ifeq ($(word 2,$(shell uv --version 2>/dev/null)),$(UV_VERSION))
+UV := uv
+UV_DEP :=
+else
+UV := $(UV_TOOL)/bin/uv
+UV_DEP := $(UV)
+endif
+# --locked: install exactly uv.lock, and stop if it no longer matches pyproject.toml (run `make lock`).
+# --python by name, not BASE_PYTHON's path: a path that is a pyenv shim would make uv rebuild .venv on every sync.
+UV_SYNC := $(UV) sync --locked --quiet --python $(PYTHON) --no-python-downloads
 DBT := $(BIN)/dbt --no-use-colors
 # Absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/.
 DBT_ARGS := --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)
@@ -20,20 +36,30 @@ ECOM_LANDING_DIR ?= data/landing
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_USE_COLORS := false
 
-.PHONY: help setup prepare demo run backfill query dbt export-raw report dev test test-spark lint format docs clean bench fx-seed
+.PHONY: help setup setup-spark lock prepare demo run backfill query dbt export-raw report dev test test-spark lint format docs clean bench fx-seed
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-# The virtualenv is rebuilt only when pyproject.toml or constraints.txt change.
-$(STAMP): pyproject.toml constraints.txt
-	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip==26.3
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+# pip --target, no virtualenv (about 3 s); a Python without pip gets a throwaway venv for its pip.
+$(UV_TOOL)/bin/uv:
+	@test -n "$(BASE_PYTHON)" || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	rm -rf .tools
+	if $(BASE_PYTHON) -m pip --version >/dev/null 2>&1; then pip="$(BASE_PYTHON) -m pip"; \
+	else $(BASE_PYTHON) -m venv .tools/pip && pip=.tools/pip/bin/pip; fi; \
+	$$pip install --quiet --disable-pip-version-check --target $(UV_TOOL) uv==$(UV_VERSION)
+	@test -x $@
+
+# The virtualenv is synced only when pyproject.toml or uv.lock change (keeping the spark extra once added).
+$(STAMP): pyproject.toml uv.lock $(UV_DEP)
+	@test -n "$(BASE_PYTHON)" || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(UV_SYNC) --extra dev $(if $(wildcard $(SPARK_STAMP)),--extra spark)
 	touch $(STAMP)
 
-setup: $(STAMP)  ## create .venv with the pinned dependencies
+setup: $(STAMP)  ## create .venv from uv.lock (the dev extra; this project installed editable)
+
+lock: $(UV_DEP)  ## after editing pyproject.toml's dependencies: update uv.lock (keeps every other version)
+	$(UV) lock --python $(PYTHON) --no-python-downloads
 
 prepare: setup  ## build dbt's manifest (needed before Dagster loads the project)
 	$(BIN)/python -m orchestration.project
@@ -75,8 +101,10 @@ test: prepare  ## the whole test suite
 	$(BIN)/pytest
 
 $(SPARK_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	$(UV_SYNC) --extra dev --extra spark
 	touch $(SPARK_STAMP)
+
+setup-spark: $(SPARK_STAMP)  ## add the spark extra to .venv (dbt-spark, pyspark), kept by later syncs
 
 test-spark: prepare $(SPARK_STAMP)  ## the dbt project on local Spark, every mart compared with DuckDB (Java 17)
 	@command -v java >/dev/null || { echo "test-spark needs Java 17: apt-get install openjdk-17-jre-headless" >&2; exit 1; }
@@ -102,6 +130,6 @@ docs: prepare  ## dbt docs as a static site in site/ (open site/index.html)
 	cp dbt_project/target/static_index.html site/index.html
 	@echo "docs: site/index.html"
 
-clean:  ## remove build output and data/ (keeps .venv)
+clean:  ## remove build output and data/ (keeps .venv and .tools)
 	rm -rf data site dbt_project/target dbt_project/logs logs .pytest_cache .ruff_cache
-	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+	find . -name __pycache__ -not -path './.venv/*' -not -path './.tools/*' -prune -exec rm -rf {} +

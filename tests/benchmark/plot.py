@@ -42,7 +42,7 @@ def write_plot(runs: list[report.Run], path: Path) -> bool:
         matplotlib.use("Agg")  # no display on the bench machine
         import matplotlib.pyplot as plt
     except ImportError:
-        print("[bench] no latest.png: matplotlib is not installed (pip install -e '.[dev]')", file=sys.stderr)
+        print("[bench] no latest.png: matplotlib is not installed (make setup)", file=sys.stderr)
         return False
     from matplotlib.ticker import FuncFormatter
 
