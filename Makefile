@@ -97,8 +97,12 @@ dev: prepare  ## Dagster UI (webserver + daemon) on http://127.0.0.1:3000
 	DAGSTER_HOME=$$($(BIN)/python -c "import orchestration.settings as s; print(s.ensure_dagster_home(s.load_settings()))") \
 		$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
 
+# Both cores: the test modules run on TEST_WORKERS processes (pytest-xdist), the tests sharing a
+# built shop on one of them (tests/conftest.py). TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
+
 test: prepare  ## the whole test suite
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 $(SPARK_STAMP): $(STAMP)
 	$(UV_SYNC) --extra dev --extra spark
