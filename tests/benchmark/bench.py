@@ -358,7 +358,7 @@ def generate(size: int, paths: Paths, env: dict[str, str]) -> Step:
     else:
         visitors = max(100, round(size / EVENTS_PER_VISITOR))
         out = cached or paths.landing
-        command = [sys.executable, "-m", "orchestration.sample_shop", "--out", str(out)]
+        command = [sys.executable, "-m", "tools.sample_shop", "--out", str(out)]
         command += ["--days", str(DAYS), "--visitors", str(visitors), "--seed", "7", "--end-date", END_DATE]
         step = measure("generate", command, env)
         if cached is not None:

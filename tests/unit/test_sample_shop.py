@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.sample_shop import build, generate, write
 from tests.conftest import generate_shop
+from tools.sample_shop import build, generate, write
 
 SOURCES = {
     "events",

@@ -7,8 +7,8 @@ on the SQL.
 
 from __future__ import annotations
 
-from orchestration.sample_shop import reference as ref
-from orchestration.sample_shop.build import ShopParams
+from tools.sample_shop import reference as ref
+from tools.sample_shop.build import ShopParams
 
 TS = "'%Y-%m-%dT%H:%M:%SZ'"
 

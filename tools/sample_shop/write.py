@@ -16,8 +16,8 @@ from typing import BinaryIO
 
 import duckdb
 
-from orchestration.sample_shop.build import DUPLICATE_RATE, EVENT_FAULTS, LATE_RATE, ShopParams
-from orchestration.sample_shop.tables import TABLE_FAULTS, fault_rows_query, products_query, table_queries
+from tools.sample_shop.build import DUPLICATE_RATE, EVENT_FAULTS, LATE_RATE, ShopParams
+from tools.sample_shop.tables import TABLE_FAULTS, fault_rows_query, products_query, table_queries
 
 # Formats per source: the contract allows CSV, Parquet and NDJSON, each
 # optionally gzipped; the sample uses all of them so the loader meets each.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.sample_shop import reference as ref
+from tools.sample_shop import reference as ref
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Generate a sample shop landing directory.
 
-python -m orchestration.sample_shop --out data/landing --days 90 --visitors 10000 --seed 7
+python -m tools.sample_shop --out data/landing --days 90 --visitors 10000 --seed 7
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.sample_shop.generate import generate
+from tools.sample_shop.generate import generate
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.sample_shop", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.sample_shop", description=__doc__)
     parser.add_argument("--out", type=Path, required=True, help="landing directory to write (created if missing)")
     parser.add_argument("--days", type=int, default=90, help="days of history (default 90)")
     parser.add_argument("--visitors", type=int, default=10_000, help="distinct visitors (~5 events each)")

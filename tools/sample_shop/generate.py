@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.sample_shop import build, write
 from orchestration.settings import read_environment
+from tools.sample_shop import build, write
 
 
 def generate(
