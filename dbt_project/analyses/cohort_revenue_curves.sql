@@ -4,24 +4,21 @@
 -- refunds than sales bends a curve down.
 with
 
-cohorts as (
+    cohorts as (select * from {{ ref('cohort_retention_monthly') }}),
 
-    select * from {{ ref('cohort_retention_monthly') }}
+    final as (
 
-),
+        select
+            cohort_month,
+            period_number as months_since_first_order,
+            cohort_size,
+            retention_rate,
+            cumulative_net_revenue,
+            round(cumulative_net_revenue_per_customer, 2) as cumulative_net_revenue_per_customer
+        from cohorts
 
-final as (
+    )
 
-    select
-        cohort_month,
-        period_number as months_since_first_order,
-        cohort_size,
-        retention_rate,
-        cumulative_net_revenue,
-        round(cumulative_net_revenue_per_customer, 2) as cumulative_net_revenue_per_customer
-    from cohorts
-
-)
-
-select * from final
+select *
+from final
 order by cohort_month, months_since_first_order

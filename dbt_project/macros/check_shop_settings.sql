@@ -6,9 +6,7 @@
 {% macro check_shop_settings() %}
     {%- set given = [] -%}
     {%- for name in ['ECOM_CONFIG', 'ECOM_DBT_VARS'] -%}
-        {%- if env_var(name, '') | trim -%}
-            {%- do given.append(name) -%}
-        {%- endif -%}
+        {%- if env_var(name, '') | trim -%} {%- do given.append(name) -%} {%- endif -%}
     {%- endfor -%}
     {%- if execute and given and var('ecom__settings_source', none) is none -%}
         {{ exceptions.raise_compiler_error(

@@ -9,6 +9,10 @@
 {%- endmacro %}
 
 {% macro duckdb__date_series(start_date, end_date) -%}
-    select cast(unnest(generate_series(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp),
-                                      interval 1 day)) as date) as date_day
+    select
+        cast(
+            unnest(
+                generate_series(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp), interval 1 day)
+            ) as date
+        ) as date_day
 {%- endmacro %}

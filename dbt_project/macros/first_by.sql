@@ -7,10 +7,12 @@
 {%- endmacro %}
 
 {% macro default__first_by(value, order_columns, condition) -%}
-    min_by({{ value }}, struct({{ order_columns | join(', ') }})){% if condition %} filter (where {{ condition }}){% endif %}
+    min_by({{ value }}, struct({{ order_columns | join(', ') }}))
+    {% if condition %} filter (where {{ condition }}){% endif %}
 {%- endmacro %}
 
 {#- arg_min_null: arg_min would skip the rows whose value is null -#}
 {% macro duckdb__first_by(value, order_columns, condition) -%}
-    arg_min_null({{ value }}, ({{ order_columns | join(', ') }})){% if condition %} filter (where {{ condition }}){% endif %}
+    arg_min_null({{ value }}, ({{ order_columns | join(', ') }}))
+    {% if condition %} filter (where {{ condition }}){% endif %}
 {%- endmacro %}

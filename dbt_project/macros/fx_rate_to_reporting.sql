@@ -4,8 +4,5 @@
     null when no rate is in force, and the converted model's post-hook
     (raise_if_fx_rates_missing) stops the build naming the currency and date. -#}
 {% macro fx_rate_to_reporting(currency, from_fx) -%}
-    case
-        when {{ currency }} = '{{ var("reporting_currency") }}' then 1.0
-        else {{ from_fx }}.reporting_per_unit
-    end
+    case when {{ currency }} = '{{ var("reporting_currency") }}' then 1.0 else {{ from_fx }}.reporting_per_unit end
 {%- endmacro %}

@@ -8,8 +8,7 @@
 {% macro in_backfill_window(column) %}
     {%- set start = var('ecom__backfill_start', none) or (env_var('ECOM_BACKFILL_START', '') | trim) or none -%}
     {%- set end = var('ecom__backfill_end', none) or (env_var('ECOM_BACKFILL_END', '') | trim) or none -%}
-    {%- if start is none and end is none -%}
-        false
+    {%- if start is none and end is none -%} false
     {%- else -%}
         {%- set pattern = '^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$' -%}
         {%- for name, value in [('ecom__backfill_start', start), ('ecom__backfill_end', end)] -%}
@@ -25,7 +24,9 @@
                 "the backfill window is empty: ecom__backfill_start " ~ start
                 ~ " is not before ecom__backfill_end " ~ end) }}
         {%- endif -%}
-        ({{ column }} >= cast('{{ start }}' as {{ dbt.type_timestamp() }})
-         and {{ column }} < cast('{{ end }}' as {{ dbt.type_timestamp() }}))
+        (
+            {{ column }} >= cast('{{ start }}' as {{ dbt.type_timestamp() }})
+            and {{ column }} < cast('{{ end }}' as {{ dbt.type_timestamp() }})
+        )
     {%- endif -%}
 {% endmacro %}

@@ -13,10 +13,6 @@
     {{ return(adapter.dispatch('incremental_strategy_for_target', 'ecom_analytics')()) }}
 {% endmacro %}
 
-{% macro default__incremental_strategy_for_target() %}
-    {{ return('delete+insert') }}
-{% endmacro %}
+{% macro default__incremental_strategy_for_target() %} {{ return('delete+insert') }} {% endmacro %}
 
-{% macro spark__incremental_strategy_for_target() %}
-    {{ return('insert_overwrite') }}
-{% endmacro %}
+{% macro spark__incremental_strategy_for_target() %} {{ return('insert_overwrite') }} {% endmacro %}

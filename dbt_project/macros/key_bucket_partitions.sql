@@ -21,28 +21,18 @@
     Spark table was created with (ecom.key_buckets), which macro
     rows_to_write checks, because a key hashed with another count lands in
     another bucket and the stale-row problem above would come back. -#}
-{% macro key_buckets() %}
-    {{ return(adapter.dispatch('key_buckets', 'ecom_analytics')()) }}
-{% endmacro %}
+{% macro key_buckets() %} {{ return(adapter.dispatch('key_buckets', 'ecom_analytics')()) }} {% endmacro %}
 
-{% macro default__key_buckets() %}
-    {{ return(none) }}
-{% endmacro %}
+{% macro default__key_buckets() %} {{ return(none) }} {% endmacro %}
 
-{% macro spark__key_buckets() %}
-    {{ return(var('ecom__spark_key_buckets')) }}
-{% endmacro %}
+{% macro spark__key_buckets() %} {{ return(var('ecom__spark_key_buckets')) }} {% endmacro %}
 
 {% macro key_bucket_column(key) %}
-    {%- if key_buckets() is none -%}
-        {{ return('') }}
-    {%- endif -%}
+    {%- if key_buckets() is none -%} {{ return('') }} {%- endif -%}
     {{ return(",\n        pmod(hash(" ~ key ~ "), " ~ key_buckets() ~ ") as key_bucket") }}
 {% endmacro %}
 
-{% macro key_bucket_partition_by() %}
-    {{ return(none if key_buckets() is none else ['key_bucket']) }}
-{% endmacro %}
+{% macro key_bucket_partition_by() %} {{ return(none if key_buckets() is none else ['key_bucket']) }} {% endmacro %}
 
 {% macro key_bucket_tblproperties() %}
     {{ return(none if key_buckets() is none else {'ecom.key_buckets': key_buckets() | string}) }}

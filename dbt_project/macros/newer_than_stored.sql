@@ -6,6 +6,5 @@
     refresh. -#}
 {% macro newer_than_stored(column, stored_column=none) -%}
     {%- set stored = stored_column or column -%}
-    ({{ column }} > (select max({{ stored }}) from {{ this }})
-     or (select max({{ stored }}) from {{ this }}) is null)
+    ({{ column }} > (select max({{ stored }}) from {{ this }}) or (select max({{ stored }}) from {{ this }}) is null)
 {%- endmacro %}

@@ -5,14 +5,14 @@
     stores `_x` as `landed_x`): a landed column named version_rank cannot collide. -#}
 {% macro newest_version(relation, key_columns) -%}
     select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by {{ key_columns | join(', ') }}
-                order by _load_id desc, _file desc, _line desc
-            ) as _version_rank
-        from {{ relation }}
-    ) as ranked
+    from
+        (
+            select
+                *,
+                row_number() over (
+                    partition by {{ key_columns | join(', ') }} order by _load_id desc, _file desc, _line desc
+                ) as _version_rank
+            from {{ relation }}
+        ) as ranked
     where _version_rank = 1
 {%- endmacro %}

@@ -4,9 +4,7 @@
     {{ return(adapter.dispatch('percentile_cont', 'ecom_analytics')(expression, fraction)) }}
 {%- endmacro %}
 
-{% macro default__percentile_cont(expression, fraction) -%}
-    percentile({{ expression }}, {{ fraction }})
-{%- endmacro %}
+{% macro default__percentile_cont(expression, fraction) -%} percentile({{ expression }}, {{ fraction }}) {%- endmacro %}
 
 {% macro duckdb__percentile_cont(expression, fraction) -%}
     quantile_cont({{ expression }}, {{ fraction }})

@@ -3,10 +3,6 @@
     {{ return(adapter.dispatch('regex_matches', 'ecom_analytics')(value, pattern)) }}
 {%- endmacro %}
 
-{% macro default__regex_matches(value, pattern) -%}
-    ({{ value }} rlike {{ pattern }})
-{%- endmacro %}
+{% macro default__regex_matches(value, pattern) -%} ({{ value }} rlike {{ pattern }}) {%- endmacro %}
 
-{% macro duckdb__regex_matches(value, pattern) -%}
-    regexp_matches({{ value }}, {{ pattern }})
-{%- endmacro %}
+{% macro duckdb__regex_matches(value, pattern) -%} regexp_matches({{ value }}, {{ pattern }}) {%- endmacro %}

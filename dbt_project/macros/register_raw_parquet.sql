@@ -8,14 +8,10 @@
     {{ return(adapter.dispatch('register_raw_parquet', 'ecom_analytics')()) }}
 {% endmacro %}
 
-{% macro default__register_raw_parquet() %}
-    select 1
-{% endmacro %}
+{% macro default__register_raw_parquet() %} select 1 {% endmacro %}
 
 {% macro spark__register_raw_parquet() %}
-    {%- if not execute -%}
-        {{ return('select 1') }}
-    {%- endif -%}
+    {%- if not execute -%} {{ return('select 1') }} {%- endif -%}
     {%- set root = env_var('ECOM_RAW_PARQUET_DIR', 'data/raw_parquet') -%}
     {%- set statements = [] -%}
     {%- set schemas = [] -%}
@@ -29,8 +25,6 @@
             'create table ' ~ source.schema ~ '.' ~ source.identifier ~ " using parquet location '"
             ~ root ~ '/' ~ source.identifier ~ "'") -%}
     {%- endfor -%}
-    {%- for statement in statements -%}
-        {%- do run_query(statement) -%}
-    {%- endfor -%}
+    {%- for statement in statements -%} {%- do run_query(statement) -%} {%- endfor -%}
     select 1
 {% endmacro %}

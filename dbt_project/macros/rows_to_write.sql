@@ -22,51 +22,42 @@
     {{ return(adapter.dispatch('rows_to_write', 'ecom_analytics')(recomputed)) }}
 {% endmacro %}
 
-{% macro default__rows_to_write(recomputed) %}
-    select * from {{ recomputed }}
-{% endmacro %}
+{% macro default__rows_to_write(recomputed) %} select * from {{ recomputed }} {% endmacro %}
 
 {% macro spark__rows_to_write(recomputed) %}
-    {%- if not is_incremental() -%}
-    select * from {{ recomputed }}
+    {%- if not is_incremental() -%} select * from {{ recomputed }}
     {%- else -%}
-    {%- set unique_key = config.get('unique_key') -%}
-    {%- set partition_by = config.get('partition_by') -%}
-    {%- if unique_key is not string or partition_by != ['key_bucket'] -%}
-        {{ exceptions.raise_compiler_error(
+        {%- set unique_key = config.get('unique_key') -%}
+        {%- set partition_by = config.get('partition_by') -%}
+        {%- if unique_key is not string or partition_by != ['key_bucket'] -%}
+            {{ exceptions.raise_compiler_error(
             "rows_to_write needs one unique_key column and partition_by key_bucket_partition_by(); " ~ this
             ~ " has unique_key " ~ unique_key ~ " and partition_by " ~ partition_by) }}
-    {%- endif -%}
-    {%- set buckets = key_buckets() | string -%}
-    {%- if execute -%}
-        {%- set stored_buckets = run_query(
+        {%- endif -%}
+        {%- set buckets = key_buckets() | string -%}
+        {%- if execute -%}
+            {%- set stored_buckets = run_query(
             "show tblproperties " ~ this ~ " ('ecom.key_buckets')").columns[1].values()[0] | string -%}
-        {%- if stored_buckets != buckets -%}
-            {{ exceptions.raise_compiler_error(
+            {%- if stored_buckets != buckets -%}
+                {{ exceptions.raise_compiler_error(
                 this ~ " was built with key buckets '" ~ stored_buckets ~ "', var ecom__spark_key_buckets is "
                 ~ buckets ~ ": its keys would land in other buckets and leave their old rows behind. "
                 ~ "Rebuild it with --full-refresh, or set the var back.") }}
+            {%- endif -%}
         {%- endif -%}
-    {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    select
-        {% for column in columns -%}
-        recomputed.{{ column }},
-        {% endfor -%}
-        -- a column the table lacks (none, unless the model changed) fails the union
-        recomputed.* except ({{ columns | join(', ') }})
-    from {{ recomputed }} as recomputed
+        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+        select
+            {% for column in columns -%} recomputed.{{ column }},
+            {% endfor -%}
+            -- a column the table lacks (none, unless the model changed) fails the union
+            recomputed.* except ({{ columns | join(', ') }})
+        from {{ recomputed }} as recomputed
 
-    union all
+        union all
 
-    select
-        {% for column in columns -%}
-        stored.{{ column }}{{ ',' if not loop.last }}
-        {% endfor -%}
-    from {{ this }} as stored
-    left semi join {{ recomputed }} as touched_buckets
-        on touched_buckets.key_bucket = stored.key_bucket
-    left anti join {{ recomputed }} as recomputed_keys
-        on recomputed_keys.{{ unique_key }} = stored.{{ unique_key }}
+        select {% for column in columns -%} stored.{{ column }}{{ ',' if not loop.last }} {% endfor -%}
+        from {{ this }} as stored
+        left semi join {{ recomputed }} as touched_buckets on touched_buckets.key_bucket = stored.key_bucket
+        left anti join {{ recomputed }} as recomputed_keys on recomputed_keys.{{ unique_key }} = stored.{{ unique_key }}
     {%- endif -%}
 {% endmacro %}

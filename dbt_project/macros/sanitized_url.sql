@@ -26,15 +26,19 @@
     {%- set query = "regexp_extract(" ~ url ~ ", '^[^?#]*[?]([^#]*)', 1)" -%}
     {%- set parameter = kept_url_parameter_pattern() -%}
     case
-        when not ({{ url_may_hold_personal_data(url) }}) then {{ url }}
+        when not ({{ url_may_hold_personal_data(url) }})
+        then {{ url }}
         {% if parameter -%}
-        {#- the common URL with a query: only kept parameters, nothing to mask
+            {#- the common URL with a query: only kept parameters, nothing to mask
             (what the else branch would give, at a fraction of its cost). The
             phone test is written in the other order than in the first when:
             the same text twice would be computed for every row (see above). -#}
-        when not contains({{ url }}, '#') and not contains({{ url }}, '@') and not contains({{ url }}, '%')
-            and {{ regex_matches(url, "'^[^?]*[?]" ~ parameter ~ "(?:&" ~ parameter ~ ")*$'") }}
-            and not {{ regex_matches(url, "'[+][0-9]|[0-9][ .()+-]'") }}
+            when
+                not contains({{ url }}, '#')
+                and not contains({{ url }}, '@')
+                and not contains({{ url }}, '%')
+                and {{ regex_matches(url, "'^[^?]*[?]" ~ parameter ~ "(?:&" ~ parameter ~ ")*$'") }}
+                and not {{ regex_matches(url, "'[+][0-9]|[0-9][ .()+-]'") }}
             then {{ url }}
         {% endif -%}
         else
@@ -48,8 +52,13 @@
     info or percent-encoding, or a digit next to a phone separator or a +
     (the first character of every phone and IPv4 pattern below). -#}
 {% macro url_may_hold_personal_data(url) -%}
-    (contains({{ url }}, '?') or contains({{ url }}, '#') or contains({{ url }}, '@') or contains({{ url }}, '%')
-     or {{ regex_matches(url, "'[0-9][ .()+-]|[+][0-9]'") }})
+    (
+        contains({{ url }}, '?')
+        or contains({{ url }}, '#')
+        or contains({{ url }}, '@')
+        or contains({{ url }}, '%')
+        or {{ regex_matches(url, "'[0-9][ .()+-]|[+][0-9]'") }}
+    )
 {%- endmacro %}
 
 {#- One query parameter (name, then =value or nothing) whose name var
@@ -69,11 +78,13 @@
     between its own & (or the text's ends): gclidx=1 is no gclid. -#}
 {% macro kept_url_parameters(query) -%}
     {%- set parameter = kept_url_parameter_pattern() -%}
-    {%- if not parameter -%}
-        cast(null as {{ dbt.type_string() }})
+    {%- if not parameter -%} cast(null as {{ dbt.type_string() }})
     {%- else -%}
-        nullif({{ regex_extract_all_joined("replace(" ~ query ~ ", '&', '&&')",
-            "'(?:^|&)(" ~ parameter ~ ")(?:&|$)'", 1, '&') }}, '')
+        nullif(
+            {{ regex_extract_all_joined("replace(" ~ query ~ ", '&', '&&')",
+            "'(?:^|&)(" ~ parameter ~ ")(?:&|$)'", 1, '&') }},
+            ''
+        )
     {%- endif -%}
 {%- endmacro %}
 
@@ -109,15 +120,13 @@
 {% macro masked_email(text) -%}
     case
         when contains({{ text }}, '@') or contains({{ text }}, '%')
-            then {{ regex_replace_all(text, email_pattern(), "'[email]'") }}
+        then {{ regex_replace_all(text, email_pattern(), "'[email]'") }}
         else {{ text }}
     end
 {%- endmacro %}
 
 {#- An email address as a SQL string literal: name@domain.tld, the @ also as %40 or %2540. -#}
-{% macro email_pattern() -%}
-    '[A-Za-z0-9._%+-]+(?:@|%40|%2540)[A-Za-z0-9.-]+[.][A-Za-z][A-Za-z]+'
-{%- endmacro %}
+{% macro email_pattern() -%} '[A-Za-z0-9._%+-]+(?:@|%40|%2540)[A-Za-z0-9.-]+[.][A-Za-z][A-Za-z]+' {%- endmacro %}
 
 {#- regexp_replace of every match (DuckDB replaces the first one unless told 'g'). -#}
 {% macro regex_replace_all(value, pattern, replacement) -%}
@@ -137,13 +146,9 @@
     {{ return(adapter.dispatch('regex_group_reference', 'ecom_analytics')(n)) }}
 {%- endmacro %}
 
-{% macro default__regex_group_reference(n) -%}
-    ${{ n }}
-{%- endmacro %}
+{% macro default__regex_group_reference(n) -%} {{ '$' ~ n }} {%- endmacro %}
 
-{% macro duckdb__regex_group_reference(n) -%}
-    \{{ n }}
-{%- endmacro %}
+{% macro duckdb__regex_group_reference(n) -%} {{ '\\' ~ n }} {%- endmacro %}
 
 {#- Capture group `group` of every match of the pattern, joined by `separator` ('' when none). -#}
 {% macro regex_extract_all_joined(value, pattern, group, separator) -%}

@@ -13,10 +13,6 @@
     {{ return(adapter.dispatch('scoped_resessionization', 'ecom_analytics')()) }}
 {% endmacro %}
 
-{% macro default__scoped_resessionization() %}
-    {{ return(true) }}
-{% endmacro %}
+{% macro default__scoped_resessionization() %} {{ return(true) }} {% endmacro %}
 
-{% macro spark__scoped_resessionization() %}
-    {{ return(false) }}
-{% endmacro %}
+{% macro spark__scoped_resessionization() %} {{ return(false) }} {% endmacro %}

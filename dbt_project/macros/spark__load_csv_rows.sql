@@ -20,9 +20,7 @@
         {%- set placeholders = [] -%}
         {%- for row in chunk -%}
             {%- set cells = [] -%}
-            {%- for value in row -%}
-                {%- do cells.append('' if value is none else value | string) -%}
-            {%- endfor -%}
+            {%- for value in row -%} {%- do cells.append('' if value is none else value | string) -%} {%- endfor -%}
             {%- do bindings.append(cells | join(separator)) -%}
             {%- do placeholders.append('(' ~ get_binding_char() ~ ')') -%}
         {%- endfor -%}
@@ -35,9 +33,7 @@
             ) as split_rows
         {%- endset -%}
         {%- do adapter.add_query(sql, bindings=bindings, abridge_sql_log=True) -%}
-        {%- if loop.index0 == 0 -%}
-            {%- do statements.append(sql) -%}
-        {%- endif -%}
+        {%- if loop.index0 == 0 -%} {%- do statements.append(sql) -%} {%- endif -%}
     {%- endfor -%}
     {{ return(statements[0]) }}
 {% endmacro %}

@@ -1,8 +1,6 @@
 {#- Fails for every combination of the columns that occurs more than once (composite grains). -#}
 {% test unique_combination(model, columns) %}
-    select
-        {{ columns | join(', ') }},
-        count(*) as occurrences
+    select {{ columns | join(', ') }}, count(*) as occurrences
     from {{ model }}
     group by {{ columns | join(', ') }}
     having count(*) > 1

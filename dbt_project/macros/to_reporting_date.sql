@@ -3,9 +3,7 @@
     {{ return(adapter.dispatch('to_reporting_date', 'ecom_analytics')(utc_timestamp)) }}
 {%- endmacro %}
 
-{% macro default__to_reporting_date(utc_timestamp) -%}
-    cast({{ utc_timestamp }} as date)
-{%- endmacro %}
+{% macro default__to_reporting_date(utc_timestamp) -%} cast({{ utc_timestamp }} as date) {%- endmacro %}
 
 {% macro duckdb__to_reporting_date(utc_timestamp) -%}
     cast(timezone('{{ var("reporting_timezone") }}', {{ utc_timestamp }} at time zone 'UTC') as date)

@@ -3,9 +3,7 @@
     {{ return(adapter.dispatch('to_utc_timestamp', 'ecom_analytics')(text_column)) }}
 {%- endmacro %}
 
-{% macro default__to_utc_timestamp(text_column) -%}
-    cast({{ text_column }} as timestamp)
-{%- endmacro %}
+{% macro default__to_utc_timestamp(text_column) -%} cast({{ text_column }} as timestamp) {%- endmacro %}
 
 {% macro duckdb__to_utc_timestamp(text_column) -%}
     {#- A plain cast to timestamp would drop the offset instead of applying it. -#}

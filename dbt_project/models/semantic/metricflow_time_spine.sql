@@ -4,17 +4,9 @@
     history of any age (the tests use CDNOW's, from 1997) keeps every day. -#}
 with
 
-days as (
+    days as ({{ date_series("cast('1970-01-01' as date)", "cast('2040-12-31' as date)") }}),
 
-    {{ date_series("cast('1970-01-01' as date)", "cast('2040-12-31' as date)") }}
+    final as (select cast(date_day as date) as date_day from days)
 
-),
-
-final as (
-
-    select cast(date_day as date) as date_day
-    from days
-
-)
-
-select * from final
+select *
+from final

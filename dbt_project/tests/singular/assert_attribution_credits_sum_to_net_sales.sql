@@ -4,47 +4,21 @@
 {{ config(meta={'dagster': {'ref': {'name': 'attribution_credits'}}}) }}
 with
 
-orders as (
+    orders as (select order_id, net_sales from {{ ref('fct_orders') }} where not is_cancelled),
 
-    select order_id, net_sales from {{ ref('fct_orders') }}
-    where not is_cancelled
+    models as (select distinct attribution_model from {{ ref('attribution_credits') }}),
 
-),
+    expected as (select orders.order_id, orders.net_sales, models.attribution_model from orders cross join models),
 
-models as (
+    credited as (
 
-    select distinct attribution_model from {{ ref('attribution_credits') }}
+        select order_id, attribution_model, sum(credit) as credited
+        from {{ ref('attribution_credits') }}
+        group by order_id, attribution_model
 
-),
+    )
 
-expected as (
-
-    select orders.order_id, orders.net_sales, models.attribution_model
-    from orders
-    cross join models
-
-),
-
-credited as (
-
-    select
-        order_id,
-        attribution_model,
-        sum(credit) as credited
-    from {{ ref('attribution_credits') }}
-    group by order_id, attribution_model
-
-)
-
-select
-    expected.order_id,
-    expected.attribution_model,
-    expected.net_sales,
-    credited.credited
+select expected.order_id, expected.attribution_model, expected.net_sales, credited.credited
 from expected
-left join credited
-    on credited.order_id = expected.order_id
-    and credited.attribution_model = expected.attribution_model
-where credited.credited is null
-   or credited.credited <> expected.net_sales
-   or (select count(*) from models) <> 6
+left join credited on credited.order_id = expected.order_id and credited.attribution_model = expected.attribution_model
+where credited.credited is null or credited.credited <> expected.net_sales or (select count(*) from models) <> 6

@@ -4,24 +4,15 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fct_order_items'}}}) }}
 with
 
-lines as (
+    lines as (
 
-    select
-        order_id,
-        sum(gmv) as gmv,
-        sum(discount) as discount,
-        sum(net_sales) as net_sales,
-        sum(quantity) as units
-    from {{ ref('fct_order_items') }}
-    group by order_id
+        select order_id, sum(gmv) as gmv, sum(discount) as discount, sum(net_sales) as net_sales, sum(quantity) as units
+        from {{ ref('fct_order_items') }}
+        group by order_id
 
-),
+    ),
 
-orders as (
-
-    select * from {{ ref('fct_orders') }}
-
-)
+    orders as (select * from {{ ref('fct_orders') }})
 
 select
     orders.order_id,
@@ -34,9 +25,9 @@ select
     orders.units,
     lines.units as lines_units
 from orders
-left join lines
-    on lines.order_id = orders.order_id
-where coalesce(lines.gmv, 0) <> orders.gmv
-   or (lines.order_id is not null and lines.discount <> orders.discount_total)
-   or (lines.order_id is not null and lines.net_sales <> orders.net_sales)
-   or coalesce(lines.units, 0) <> orders.units
+left join lines on lines.order_id = orders.order_id
+where
+    coalesce(lines.gmv, 0) <> orders.gmv
+    or (lines.order_id is not null and lines.discount <> orders.discount_total)
+    or (lines.order_id is not null and lines.net_sales <> orders.net_sales)
+    or coalesce(lines.units, 0) <> orders.units

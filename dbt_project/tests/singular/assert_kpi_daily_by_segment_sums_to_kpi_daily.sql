@@ -6,34 +6,27 @@
                     'orders', 'units_sold', 'gmv', 'net_sales'] %}
 with
 
-segments as (
+    segments as (
 
-    select
-        date_day,
-        {% for measure in measures -%}
-        sum({{ measure }}) as {{ measure }}{{ ',' if not loop.last }}
-        {% endfor %}
-    from {{ ref('kpi_daily_by_segment') }}
-    group by date_day
+        select
+            date_day,
+            {% for measure in measures -%} sum({{ measure }}) as {{ measure }}{{ ',' if not loop.last }} {% endfor %}
+        from {{ ref('kpi_daily_by_segment') }}
+        group by date_day
 
-),
+    ),
 
-days as (
-
-    select * from {{ ref('kpi_daily') }}
-
-)
+    days as (select * from {{ ref('kpi_daily') }})
 
 select
     days.date_day,
     {% for measure in measures -%}
-    days.{{ measure }} as daily_{{ measure }},
-    segments.{{ measure }} as segments_{{ measure }}{{ ',' if not loop.last }}
+        days.{{ measure }} as daily_{{ measure }},
+        segments.{{ measure }} as segments_{{ measure }}{{ ',' if not loop.last }}
     {% endfor %}
 from days
-left join segments
-    on segments.date_day = days.date_day
+left join segments on segments.date_day = days.date_day
 where
     {% for measure in measures -%}
-    coalesce(segments.{{ measure }}, 0) <> days.{{ measure }}{{ ' or' if not loop.last }}
+        coalesce(segments.{{ measure }}, 0) <> days.{{ measure }}{{ ' or' if not loop.last }}
     {% endfor %}

@@ -5,26 +5,15 @@
 {{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 with
 
-daily as (
+    daily as (select sum(orders) as orders, sum(gmv) as gmv, sum(net_sales) as net_sales from {{ ref('kpi_daily') }}),
 
-    select
-        sum(orders) as orders,
-        sum(gmv) as gmv,
-        sum(net_sales) as net_sales
-    from {{ ref('kpi_daily') }}
+    orders as (
 
-),
+        select count(*) as orders, coalesce(sum(gmv), 0) as gmv, coalesce(sum(net_sales), 0) as net_sales
+        from {{ ref('fct_orders') }}
+        where not is_cancelled
 
-orders as (
-
-    select
-        count(*) as orders,
-        coalesce(sum(gmv), 0) as gmv,
-        coalesce(sum(net_sales), 0) as net_sales
-    from {{ ref('fct_orders') }}
-    where not is_cancelled
-
-)
+    )
 
 select
     daily.orders as daily_orders,
@@ -35,6 +24,7 @@ select
     orders.net_sales as fct_net_sales
 from daily
 cross join orders
-where coalesce(daily.orders, 0) <> orders.orders
-   or coalesce(daily.gmv, 0) <> orders.gmv
-   or coalesce(daily.net_sales, 0) <> orders.net_sales
+where
+    coalesce(daily.orders, 0) <> orders.orders
+    or coalesce(daily.gmv, 0) <> orders.gmv
+    or coalesce(daily.net_sales, 0) <> orders.net_sales

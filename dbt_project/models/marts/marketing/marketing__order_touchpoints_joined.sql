@@ -8,47 +8,35 @@
 
 with
 
-orders as (
+    orders as (select * from {{ ref('fct_orders') }} where not is_cancelled),
 
-    select * from {{ ref('fct_orders') }}
-    where not is_cancelled
+    sessions as (select * from {{ ref('fct_sessions') }} where not is_bot),
 
-),
+    joined as (
 
-sessions as (
+        select
+            orders.order_id,
+            orders.ordered_at,
+            orders.order_date,
+            orders.net_sales,
+            sessions.session_id,
+            sessions.session_start_at,
+            sessions.source,
+            sessions.medium,
+            sessions.campaign,
+            sessions.channel_group,
+            sessions.channel_group <> 'Direct' as is_non_direct,
+            {{ seconds_between('sessions.session_start_at', 'orders.ordered_at') }} / 86400.0 as age_days
+        from orders
+        inner join
+            sessions
+            on sessions.person_id = orders.customer_id
+            and sessions.session_start_at <= orders.ordered_at
+            and sessions.session_start_at >= {{ dbt.dateadd('day', -lookback_days, 'orders.ordered_at') }}
 
-    select * from {{ ref('fct_sessions') }}
-    where not is_bot
+    ),
 
-),
+    final as (select * from joined)
 
-joined as (
-
-    select
-        orders.order_id,
-        orders.ordered_at,
-        orders.order_date,
-        orders.net_sales,
-        sessions.session_id,
-        sessions.session_start_at,
-        sessions.source,
-        sessions.medium,
-        sessions.campaign,
-        sessions.channel_group,
-        sessions.channel_group <> 'Direct' as is_non_direct,
-        {{ seconds_between('sessions.session_start_at', 'orders.ordered_at') }} / 86400.0 as age_days
-    from orders
-    inner join sessions
-        on sessions.person_id = orders.customer_id
-        and sessions.session_start_at <= orders.ordered_at
-        and sessions.session_start_at >= {{ dbt.dateadd('day', -lookback_days, 'orders.ordered_at') }}
-
-),
-
-final as (
-
-    select * from joined
-
-)
-
-select * from final
+select *
+from final

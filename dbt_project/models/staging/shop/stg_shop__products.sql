@@ -1,29 +1,22 @@
 with
 
-source as (
+    source as (select * from {{ source('shop', 'products') }}),
 
-    select * from {{ source('shop', 'products') }}
+    latest as ({{ newest_version('source', ['product_id']) }}),
 
-),
+    final as (
 
-latest as (
+        select
+            product_id,
+            sku,
+            title,
+            lower(trim(category)) as category,
+            trim(brand) as brand,
+            cast(price as decimal(18, 2)) as price,
+            cast(unit_cost as decimal(18, 2)) as unit_cost
+        from latest
 
-    {{ newest_version('source', ['product_id']) }}
+    )
 
-),
-
-final as (
-
-    select
-        product_id,
-        sku,
-        title,
-        lower(trim(category)) as category,
-        trim(brand) as brand,
-        cast(price as decimal(18, 2)) as price,
-        cast(unit_cost as decimal(18, 2)) as unit_cost
-    from latest
-
-)
-
-select * from final
+select *
+from final

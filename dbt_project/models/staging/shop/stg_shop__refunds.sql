@@ -1,30 +1,23 @@
 with
 
-source as (
+    source as (select * from {{ source('shop', 'refunds') }}),
 
-    select * from {{ source('shop', 'refunds') }}
+    latest as ({{ newest_version('source', ['refund_id']) }}),
 
-),
+    final as (
 
-latest as (
+        select
+            refund_id,
+            order_id,
+            {{ to_utc_timestamp('created_at') }} as refunded_at,
+            -- in the currency of the refunded order (the refunds export has no currency column)
+            cast(amount as decimal(18, 2)) as amount,
+            product_id,
+            cast(quantity as integer) as quantity,
+            reason
+        from latest
 
-    {{ newest_version('source', ['refund_id']) }}
+    )
 
-),
-
-final as (
-
-    select
-        refund_id,
-        order_id,
-        {{ to_utc_timestamp('created_at') }} as refunded_at,
-        -- in the currency of the refunded order (the refunds export has no currency column)
-        cast(amount as decimal(18, 2)) as amount,
-        product_id,
-        cast(quantity as integer) as quantity,
-        reason
-    from latest
-
-)
-
-select * from final
+select *
+from final

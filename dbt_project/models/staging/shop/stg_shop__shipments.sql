@@ -1,29 +1,22 @@
 with
 
-source as (
+    source as (select * from {{ source('shop', 'shipments') }}),
 
-    select * from {{ source('shop', 'shipments') }}
+    latest as ({{ newest_version('source', ['shipment_id']) }}),
 
-),
+    final as (
 
-latest as (
+        select
+            shipment_id,
+            order_id,
+            carrier,
+            {{ to_utc_timestamp('shipped_at') }} as shipped_at,
+            {{ to_utc_timestamp('delivered_at') }} as delivered_at,
+            cast(weight_kg as double) as weight_kg,
+            cast(distance_km as double) as distance_km
+        from latest
 
-    {{ newest_version('source', ['shipment_id']) }}
+    )
 
-),
-
-final as (
-
-    select
-        shipment_id,
-        order_id,
-        carrier,
-        {{ to_utc_timestamp('shipped_at') }} as shipped_at,
-        {{ to_utc_timestamp('delivered_at') }} as delivered_at,
-        cast(weight_kg as double) as weight_kg,
-        cast(distance_km as double) as distance_km
-    from latest
-
-)
-
-select * from final
+select *
+from final
