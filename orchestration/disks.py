@@ -1,6 +1,6 @@
 """Free space: a run refuses to start on a disk too full for it, and names the disk when one fills up.
 
-The estimate of what a run writes (README, Operations, "Free space"):
+The estimate of what a run writes (docs/operations.md, "Free space"):
 - the warehouse's folder: the new landing data (files not in raw.load_log with the same path, size and
   mtime; a .gz file counted 8 times, as the loader's batches count it) for raw and staging, plus the
   serving file's size, because dbt writes each table mart whole before it drops the old one;
@@ -165,5 +165,5 @@ def check_free_space(settings: Settings) -> None:
             f"not enough free space on the disk of {folders}, mounted at {mount_point(folder)}: "
             f"{human(free)} free, this run needs about {human(total)} ({parts}, margin {human(margin)}). "
             f"Free space on that disk, or point ECOM_WAREHOUSE / ECOM_SERVING_DB / DAGSTER_HOME at a disk with "
-            f"room, then run again ({MARGIN_ENV} sets the margin; README, Operations, Free space)."
+            f"room, then run again ({MARGIN_ENV} sets the margin; docs/operations.md, Free space)."
         )

@@ -113,7 +113,7 @@ def first_line(text: str) -> str:
     return lines[0][:300] if lines else ""
 
 
-ADVICE = "free space on that disk (README, Operations, Free space), then run again"
+ADVICE = "free space on that disk (docs/operations.md, Free space), then run again"
 
 
 def explain(text: str, settings: Settings) -> str | None:

@@ -1,4 +1,4 @@
-{#- No personal data in URLs (README, Personal data). Applied once, in
+{#- No personal data in URLs (docs/marts.md, Personal data). Applied once, in
     stg_tracking__events, to page_url, page_referrer and page_path, after the
     UTM tags have been read from the URL as sent.
 
@@ -89,7 +89,7 @@
 {%- endmacro %}
 
 {#- The text with every email address replaced by [email], every phone-like
-    value by [phone] and every IPv4 address by [ip] (README, Personal data):
+    value by [phone] and every IPv4 address by [ip] (docs/marts.md, Personal data):
     - email: name@domain.tld, the @ also percent-encoded (%40, %2540);
     - phone: a + (or %2B) then 8 to 15 digits; or a group of 1 to 6 digits,
       a separator, then 7 to 14 more digits. Digits may be separated by

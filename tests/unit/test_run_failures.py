@@ -57,7 +57,7 @@ def test_a_disk_with_less_free_space_than_the_run_needs_is_named_before_the_run(
     write(settings.serving_db, 2 * MB)
     monkeypatch.delenv("ECOM_FREE_SPACE_MARGIN_MB", raising=False)
     free_space(monkeypatch, 150 * MB)
-    # All three folders are on one disk, so their needs add up (README, Free space):
+    # All three folders are on one disk, so their needs add up (docs/operations.md, Free space):
     # warehouse: new landing 3 + 8 MB, marts rebuilt beside the old ones 2 MB  = 13 MB
     # serving:   the new copy 2 MB, a quarter of the new landing 11 / 4 MB     = 4.75 MB
     # Dagster's home 50 MB, margin 100 MB                                     -> 167.75 MB
