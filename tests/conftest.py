@@ -156,13 +156,20 @@ def generate_shop(out: Path, days: int, visitors: int, seed: int, end_date: str 
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
-    """Dagster reads dbt's manifest; build it once if `make prepare` has not. Under a lock: with
-    `pytest -n 2` each worker parses, and two parses must not write one target folder at once."""
+    """Dagster reads dbt's manifest; build it once if `make prepare` has not. Under `pytest -n 2`
+    the first worker parses, under a lock, and the other waits for it."""
     manifest = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
     manifest.parent.mkdir(exist_ok=True)
+    # one parse per test run: a second worker parsing again would rewrite the manifest while the
+    # first worker's pipeline reads it
+    parsed = manifest.parent / f".parsed-{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}"
     with open(manifest.parent / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        parse()
+        if not parsed.exists():
+            for old in manifest.parent.glob(".parsed-*"):
+                old.unlink()
+            parse()
+            parsed.touch()
     return manifest
 
 
