@@ -5,9 +5,13 @@
 {%- endmacro %}
 
 {% macro default__percentile_cont(expression, fraction) -%}
-    percentile({{ expression }}, {{ fraction }})
+    percentile_cont({{ fraction }}) within group (order by {{ expression }})
 {%- endmacro %}
 
 {% macro duckdb__percentile_cont(expression, fraction) -%}
     quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__percentile_cont(expression, fraction) -%}
+    percentile({{ expression }}, {{ fraction }})
 {%- endmacro %}
