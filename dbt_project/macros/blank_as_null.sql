@@ -6,12 +6,16 @@
     {{ return(adapter.dispatch('blank_as_null', 'ecom_analytics')(value)) }}
 {%- endmacro %}
 
-{#- chr(), not '\t': the spark target reads string literals as written
-    (spark.sql.parser.escapedStringLiterals, profiles.yml) -#}
 {% macro default__blank_as_null(value) -%}
-    nullif(trim(both concat(' ', chr(9), chr(10), chr(13)) from {{ value }}), '')
+    nullif(trim(both ' ' || chr(9) || chr(10) || chr(13) from {{ value }}), '')
 {%- endmacro %}
 
 {% macro duckdb__blank_as_null(value) -%}
     nullif(trim({{ value }}, ' ' || chr(9) || chr(10) || chr(13)), '')
+{%- endmacro %}
+
+{#- chr(), not '\t': the spark target reads string literals as written
+    (spark.sql.parser.escapedStringLiterals, profiles.yml) -#}
+{% macro spark__blank_as_null(value) -%}
+    nullif(trim(both concat(' ', chr(9), chr(10), chr(13)) from {{ value }}), '')
 {%- endmacro %}

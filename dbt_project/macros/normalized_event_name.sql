@@ -5,12 +5,9 @@
     {{ return(adapter.dispatch('normalized_event_name', 'ecom_analytics')(value)) }}
 {%- endmacro %}
 
-{#- the pattern reaches the regex engine as written on both engines (Spark:
-    escapedStringLiterals in profiles.yml), so \s is the regex's whitespace -#}
+{#- the string literal holds \s as written (standard SQL has no backslash
+    escapes; Spark: escapedStringLiterals in profiles.yml), so the regex
+    engine reads its whitespace class -#}
 {% macro default__normalized_event_name(value) -%}
-    trim(regexp_replace(lower({{ value }}), '[\s_-]+', ' '))
-{%- endmacro %}
-
-{% macro duckdb__normalized_event_name(value) -%}
-    trim(regexp_replace(lower({{ value }}), '[\s_-]+', ' ', 'g'))
+    trim({{ regex_replace_all('lower(' ~ value ~ ')', "'[\\s_-]+'", "' '") }})
 {%- endmacro %}

@@ -4,8 +4,12 @@
     {{ return(adapter.dispatch('percentile_cont', 'ecom_analytics')(expression, fraction)) }}
 {%- endmacro %}
 
-{% macro default__percentile_cont(expression, fraction) -%} percentile({{ expression }}, {{ fraction }}) {%- endmacro %}
+{% macro default__percentile_cont(expression, fraction) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ expression }})
+{%- endmacro %}
 
 {% macro duckdb__percentile_cont(expression, fraction) -%}
     quantile_cont({{ expression }}, {{ fraction }})
 {%- endmacro %}
+
+{% macro spark__percentile_cont(expression, fraction) -%} percentile({{ expression }}, {{ fraction }}) {%- endmacro %}

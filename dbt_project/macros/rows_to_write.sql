@@ -2,8 +2,8 @@
 
     DuckDB (delete+insert by unique_key): the recomputed rows as they are.
 
-    Spark (insert_overwrite, dynamic partitions on key_bucket, macro
-    key_bucket_partitions): every bucket the run touches is replaced whole,
+    Spark (insert_overwrite, dynamic partitions on key_bucket, macros
+    incremental_by_key and key_bucket_column): every bucket the run touches is replaced whole,
     so the select returns whole buckets: the recomputed rows, plus the stored
     rows of each bucket a recomputed row lands in whose key was not
     recomputed. A key's stored rows share its bucket, so this is the
@@ -31,7 +31,7 @@
         {%- set partition_by = config.get('partition_by') -%}
         {%- if unique_key is not string or partition_by != ['key_bucket'] -%}
             {{ exceptions.raise_compiler_error(
-            "rows_to_write needs one unique_key column and partition_by key_bucket_partition_by(); " ~ this
+            "rows_to_write needs the config of incremental_by_key(key): one unique_key column, partition_by key_bucket; " ~ this
             ~ " has unique_key " ~ unique_key ~ " and partition_by " ~ partition_by) }}
         {%- endif -%}
         {%- set buckets = key_buckets() | string -%}

@@ -141,14 +141,14 @@
     regexp_replace({{ value }}, {{ pattern }}, {{ replacement }}, 'g')
 {%- endmacro %}
 
-{#- How a replacement refers to capture group n: $n in Spark (Java), \n in DuckDB (RE2). -#}
+{#- How a replacement refers to capture group n: \n (POSIX, RE2: DuckDB, PostgreSQL), $n in Spark (Java). -#}
 {% macro regex_group_reference(n) -%}
     {{ return(adapter.dispatch('regex_group_reference', 'ecom_analytics')(n)) }}
 {%- endmacro %}
 
-{% macro default__regex_group_reference(n) -%} {{ '$' ~ n }} {%- endmacro %}
+{% macro default__regex_group_reference(n) -%} {{ '\\' ~ n }} {%- endmacro %}
 
-{% macro duckdb__regex_group_reference(n) -%} {{ '\\' ~ n }} {%- endmacro %}
+{% macro spark__regex_group_reference(n) -%} {{ '$' ~ n }} {%- endmacro %}
 
 {#- Capture group `group` of every match of the pattern, joined by `separator` ('' when none). -#}
 {% macro regex_extract_all_joined(value, pattern, group, separator) -%}
@@ -156,9 +156,9 @@
 {%- endmacro %}
 
 {% macro default__regex_extract_all_joined(value, pattern, group, separator) -%}
-    array_join(regexp_extract_all({{ value }}, {{ pattern }}, {{ group }}), '{{ separator }}')
+    array_to_string(regexp_extract_all({{ value }}, {{ pattern }}, {{ group }}), '{{ separator }}')
 {%- endmacro %}
 
-{% macro duckdb__regex_extract_all_joined(value, pattern, group, separator) -%}
-    array_to_string(regexp_extract_all({{ value }}, {{ pattern }}, {{ group }}), '{{ separator }}')
+{% macro spark__regex_extract_all_joined(value, pattern, group, separator) -%}
+    array_join(regexp_extract_all({{ value }}, {{ pattern }}, {{ group }}), '{{ separator }}')
 {%- endmacro %}

@@ -7,9 +7,13 @@
 {%- endmacro %}
 
 {% macro default__seconds_between(start_ts, end_ts) -%}
-    cast((unix_millis({{ end_ts }}) - unix_millis({{ start_ts }})) / 1000.0 as decimal(18, 3))
+    cast(extract(epoch from ({{ end_ts }} - {{ start_ts }})) as decimal(18, 3))
 {%- endmacro %}
 
 {% macro duckdb__seconds_between(start_ts, end_ts) -%}
     cast((epoch_ms({{ end_ts }}) - epoch_ms({{ start_ts }})) / 1000.0 as decimal(18, 3))
+{%- endmacro %}
+
+{% macro spark__seconds_between(start_ts, end_ts) -%}
+    cast((unix_millis({{ end_ts }}) - unix_millis({{ start_ts }})) / 1000.0 as decimal(18, 3))
 {%- endmacro %}

@@ -1,10 +1,10 @@
 {#- Sessionizes on the key columns only; fct_events joins the wide rows back
     (windows over full-width rows measured ~5x slower, 2.6x the memory).
 
-    Incremental (delete+insert by message_id), equal to a full refresh
-    (tests/integration/test_incremental_equals_full_refresh.py). This is the
-    DuckDB run; Spark re-sessionizes every event instead (macro
-    scoped_resessionization) and writes key buckets (macro rows_to_write):
+    Incremental by message_id (macro incremental_by_key), equal to a full
+    refresh (tests/integration/test_incremental_equals_full_refresh.py). An
+    incremental run (Spark re-sessionizes every event instead: macro
+    scoped_resessionization, docs/spark.md):
     - a touched person is the person of any event loaded since the last run
       (as stitched now, and where a redelivered copy used to be);
     - for each of that person's visitors the run starts at the first stored
@@ -23,17 +23,8 @@
       Dagster run) makes every event in it count as new, so the run re-derives
       those days and what depends on them (later sessions of the same people,
       a session crossing the window's edge), nothing else. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=incremental_strategy_for_target(),
-        unique_key='message_id',
-        partition_by=key_bucket_partition_by(),
-        tblproperties=key_bucket_tblproperties(),
-        on_schema_change='fail',
-        tags=['daily_partitioned'],
-    )
-}}
+{{ incremental_by_key('message_id') }}
+{{ config(tags=['daily_partitioned']) }}
 
 {%- set timeout = var('session_timeout_minutes') -%}
 {%- set beginning_of_time = "cast('1900-01-01 00:00:00' as timestamp)" -%}

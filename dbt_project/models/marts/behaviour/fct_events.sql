@@ -1,14 +1,5 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=incremental_strategy_for_target(),
-        unique_key='message_id',
-        partition_by=key_bucket_partition_by(),
-        tblproperties=key_bucket_tblproperties(),
-        on_schema_change='fail',
-        tags=['daily_partitioned'],
-    )
-}}
+{{ incremental_by_key('message_id') }}
+{{ config(tags=['daily_partitioned']) }}
 
 with
 

@@ -1,14 +1,5 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=incremental_strategy_for_target(),
-        unique_key='anonymous_id',
-        partition_by=key_bucket_partition_by(),
-        tblproperties=key_bucket_tblproperties(),
-        on_schema_change='fail',
-        tags=['daily_partitioned'],
-    )
-}}
+{{ incremental_by_key('anonymous_id') }}
+{{ config(tags=['daily_partitioned']) }}
 
 {#- Incremental: every visitor with an event recomputed since this table's
     last run gets all its sessions rebuilt; delete+insert by anonymous_id

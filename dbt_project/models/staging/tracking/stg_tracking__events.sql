@@ -1,23 +1,14 @@
 {#- Reads the columns the loader extracted from each line (no JSON is parsed
     here). Materialized, not a view: four models read it, and each read of a
-    view would rank every copy of every message again. Incremental (delete+insert by
-    message_id on DuckDB; on Spark insert_overwrite of key buckets, macros
-    rows_to_write and key_bucket_partitions): a run re-stages only the messageIds with a copy in a load
+    view would rank every copy of every message again. Incremental by
+    message_id (macro incremental_by_key; Spark: docs/spark.md, Engine
+    details): a run re-stages only the messageIds with a copy in a load
     newer than this table's newest, ranking all their copies again, so a late
     copy received earlier still wins, as in a full refresh; a backfill (vars
     ecom__backfill_start/_end) also re-stages every message in its window.
     Tag daily_partitioned: a Dagster asset with daily partitions. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=incremental_strategy_for_target(),
-        unique_key='message_id',
-        partition_by=key_bucket_partition_by(),
-        tblproperties=key_bucket_tblproperties(),
-        on_schema_change='fail',
-        tags=['daily_partitioned'],
-    )
-}}
+{{ incremental_by_key('message_id') }}
+{{ config(tags=['daily_partitioned']) }}
 
 {#- An incremental run re-stages every messageId with a copy in a load newer
     than this table's newest (all its copies ranked again), and in a backfill
