@@ -102,7 +102,7 @@ dev: prepare  ## Dagster UI (webserver + daemon) on http://127.0.0.1:3000
 TEST_WORKERS ?= 2
 
 test: prepare  ## the whole test suite
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest -n $(TEST_WORKERS) --no-loadscope-reorder
 
 $(SPARK_STAMP): $(STAMP)
 	$(UV_SYNC) --extra dev --extra spark

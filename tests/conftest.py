@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -247,30 +248,36 @@ def no_shop_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-# `make test` runs the suite on both cores (pytest-xdist, `-n 2 --dist loadgroup`). A worker builds a
-# module's or the session's fixtures for itself, so the tests sharing a built shop go to one worker
-# together: a module whose tests use a session-wide shop joins that shop's group, any other module
-# is a group of its own. The longest groups start first, so the two workers finish together (xdist
-# keeps this order: --no-loadscope-reorder); within a group, tests keep their file order.
+# `make test` runs the suite on both cores (pytest-xdist, `-n 2`). A worker builds a module's or the
+# session's fixtures for itself, so the tests sharing a built shop go to one worker together: a
+# module that uses a session-wide shop joins that shop's group, any other module is a group of its
+# own. xdist's own `--dist loadgroup` cannot do it under pytest 9 (it renames node ids, which pytest 9
+# no longer allows), hence the scheduler below. The longest groups start first, so the two workers
+# finish together; within a group, tests keep their file order.
 SESSION_SHOPS = ("generated_run", "tiny_shop_run")
 
 
-def module_of(item: pytest.Item) -> str:
-    return item.nodeid.split("::")[0]
+@functools.cache
+def group_of(module: str) -> str:
+    """The xdist group of a test module (a path relative to the repository, as in node ids)."""
+    source = (REPO_ROOT / module).read_text()
+    return next((shop for shop in SESSION_SHOPS if shop in source), module)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByShop(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid.split("::")[0])
+
+    return ByShop(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    group: dict[str, str] = {}
-    slow: dict[str, bool] = {}
-    for item in items:
-        module = module_of(item)
-        shared = next((name for name in SESSION_SHOPS if name in item.fixturenames), None)
-        group[module] = shared or group.get(module, module)
-        slow[module] = item.get_closest_marker("slow") is not None
+    slow = {item.nodeid.split("::")[0]: item.get_closest_marker("slow") is not None for item in items}
     # a module that runs pipelines (marked slow) outweighs any number of quick ones
-    cost = collections.Counter({group[module]: 0 for module in group})
+    cost = collections.Counter()
     for module, is_slow in slow.items():
-        cost[group[module]] += 1000 if is_slow else 1
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(group[module_of(item)]))
-    items.sort(key=lambda item: -cost[group[module_of(item)]])
+        cost[group_of(module)] += 1000 if is_slow else 1
+    items.sort(key=lambda item: -cost[group_of(item.nodeid.split("::")[0])])
