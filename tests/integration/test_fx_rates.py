@@ -35,7 +35,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT, PipelineRun, dbt_build, pipeline_env, run_dbt, run_pipeline
+from tests.conftest import REPO_ROOT, PipelineRun, dbt_build, land_fixture, pipeline_env, run_dbt, run_pipeline
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "fx_shop"
 SEED = REPO_ROOT / "seeds" / "fx_rates.csv"
@@ -45,7 +45,7 @@ SEED = REPO_ROOT / "seeds" / "fx_rates.csv"
 def fx_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     workdir = tmp_path_factory.mktemp("fx")
     landing = workdir / "landing"
-    shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
+    land_fixture(FIXTURE, landing)
     run = run_pipeline(workdir, landing)
     assert run.result.returncode == 0, run.result.stderr[-5000:]
     return run
@@ -117,7 +117,7 @@ def test_an_amount_without_a_rate_stops_the_build_saying_what_to_do(tmp_path: Pa
     # M1 GBP on 1998-12-31, before the ECB's first day (1999-01-04); M2 and M3 in RUB in 2024, after the
     # ECB's last RUB rate (2022-03-01): no rate is used for years after the ECB stopped.
     landing = tmp_path / "landing"
-    shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
+    land_fixture(FIXTURE, landing)
     (landing / "orders" / "2026-03-08.csv").write_text(
         "order_id,customer_id,created_at,status,currency\n"
         "M1,C9,1998-12-31T12:00:00Z,paid,GBP\n"
@@ -145,7 +145,7 @@ def test_an_amount_without_a_rate_stops_the_build_saying_what_to_do(tmp_path: Pa
 
 def test_a_landed_rate_in_an_unknown_quote_currency_stops_the_build(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
-    shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
+    land_fixture(FIXTURE, landing)
     (landing / "fx_rates" / "2026-03-09.csv").write_text(
         "rate_date,currency,rate,quote_currency\n2026-03-03,CHF,0.9,ABC\n"
     )

@@ -9,13 +9,12 @@ whole load; the symlink loop and the FIFO left no trace.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT, PipelineRun, run_pipeline
+from tests.conftest import REPO_ROOT, PipelineRun, land_fixture, run_pipeline
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "tiny_shop"
 ORDERS_HEADER = "order_id,customer_id,created_at,status,currency,total"
@@ -53,7 +52,7 @@ def land_hostile_cases(landing: Path) -> None:
 def hostile_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineRun, PipelineRun]:
     workdir = tmp_path_factory.mktemp("hostile")
     landing = workdir / "landing"
-    shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
+    land_fixture(FIXTURE, landing)
     land_hostile_cases(landing)
     first = run_pipeline(workdir, landing)
     assert first.result.returncode == 0, first.result.stderr[-5000:]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, pipeline_env, run_pipeline
+from tests.conftest import REPO_ROOT, land_fixture, pipeline_env, run_pipeline
 
 pytestmark = pytest.mark.slow
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "tiny_shop"
@@ -131,7 +130,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory):
     then one ordinary run. The tests below run in file order on it."""
     workdir = tmp_path_factory.mktemp("run_failures")
     landing = workdir / "landing"
-    shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
+    land_fixture(FIXTURE, landing)
     for name in (
         ".serving.duckdb.4242.tmp",
         ".serving.duckdb.4242.tmp.wal",

@@ -26,14 +26,13 @@ Funnel, steps session start, Product Added, Order Completed (strict order), run 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT, PipelineRun, pipeline_env, run_dbt, run_pipeline
+from tests.conftest import REPO_ROOT, PipelineRun, land_fixture, pipeline_env, run_dbt, run_pipeline
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "tiny_shop"
 
@@ -48,7 +47,7 @@ KPI_SQL = (
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     workdir = tmp_path_factory.mktemp("shop_settings")
     landing = workdir / "landing"
-    shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
+    land_fixture(FIXTURE, landing)
     config = workdir / "shop.yml"
     config.write_text(
         "session_timeout_minutes: 10\n"
