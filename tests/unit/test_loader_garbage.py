@@ -129,6 +129,26 @@ def test_crlf_line_endings(tmp_path: Path, landing: Path) -> None:
     assert con.execute("select currency from raw.orders where order_id = 'O2'").fetchone() == ("USD",)
 
 
+def test_blank_and_whitespace_lines(tmp_path: Path, landing: Path) -> None:
+    # lines: 1 good, 2 empty, 3 spaces only, 4 a tab, 5 spaces then a good event, 6 a non-breaking space
+    # (U+00A0), 7 good. Empty lines and lines of spaces or other Unicode white space are no event and no
+    # rejection (2, 3, 6: DuckDB's trim); a tab is a character to check: invalid JSON (4); leading spaces
+    # before an object are JSON's white space (5). Line numbers count every line, blank ones too.
+    lines = [GOOD_EVENT % "w1", "", "   ", "\t", "  " + GOOD_EVENT % "w5", "\u00a0", GOOD_EVENT % "w7"]
+    (landing / "events" / "b-blank.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = load_all(tmp_path, landing)
+    assert log_row(con, "events/b-blank.jsonl") == (3, 1, False)
+    loaded = con.execute(
+        "select _line, message_id from raw.events where _file = 'events/b-blank.jsonl' order by _line"
+    ).fetchall()
+    assert loaded == [(1, "w1"), (5, "w5"), (7, "w7")]
+    rejected = con.execute(
+        "select _line, reason from raw.events_rejected where _file = 'events/b-blank.jsonl' order by _line"
+    ).fetchall()
+    assert rejected == [(4, "invalid JSON")]
+    assert good_files_loaded(con)
+
+
 def test_ten_megabyte_line(tmp_path: Path, landing: Path) -> None:
     big = '{"messageId":"big","type":"track","event":"Big","timestamp":"2026-01-01T10:00:00Z","anonymousId":"a1","properties":{"blob":"%s"}}'
     (landing / "events" / "b-big.jsonl").write_text(big % ("x" * 10_000_000) + "\n" + GOOD_EVENT % "after" + "\n")
