@@ -15,12 +15,12 @@ dbt_project.prepare_if_dev()
 def prepare() -> int:
     """`make prepare`: dbt parse in the environment a run gives dbt (the absolute warehouse path,
     the shop settings as --vars), so the run's dbt reuses this parse. dbt parses the whole
-    project again when its profile (which holds the warehouse path) or its --vars differ from
-    the last parse's."""
+    project again when its --vars or its profile's settings (the warehouse's database name, not
+    its folder: orchestration/dbt_command.py) differ from the last parse's."""
     import subprocess
     import sys
-    from pathlib import Path
 
+    from orchestration.dbt_command import COMMAND
     from orchestration.partitions import dbt_vars_args
     from orchestration.settings import SettingsError, export_for_subprocesses, load_settings, load_shop_settings
 
@@ -36,9 +36,8 @@ def prepare() -> int:
         print(f"dbt parse without the shop settings, which a run will refuse: {error}", file=sys.stderr)
         dbt_vars = {}
     export_for_subprocesses(settings)
-    dbt = Path(sys.executable).parent / "dbt"
     return subprocess.call(
-        [str(dbt), "--no-use-colors", "parse", "--project-dir", str(DBT_PROJECT_DIR)]
+        [*COMMAND, "--no-use-colors", "parse", "--project-dir", str(DBT_PROJECT_DIR)]
         + ["--profiles-dir", str(PROFILES_DIR), "--quiet", *dbt_vars_args(dbt_vars)]
     )
 

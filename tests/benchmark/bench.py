@@ -32,11 +32,11 @@ from typing import Any
 
 import duckdb
 
+from orchestration.dbt_command import COMMAND as DBT_COMMAND
 from tests.benchmark import report
 from tests.benchmark.plot import write_plot
 
 REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 EVENTS_PER_VISITOR = 8.25  # the generator's average, measured: 49,534 events from 6,000 visitors
 DAYS = 90
 END_DATE = "2026-10-31"
@@ -339,7 +339,8 @@ def pipeline_env(paths: Paths) -> dict[str, str]:
     )
 
 
-DBT = [str(BIN / "dbt"), "--no-use-colors"]
+# dbt as the pipeline runs it (orchestration/dbt_command.py: one saved parse for any warehouse path)
+DBT = [*DBT_COMMAND, "--no-use-colors"]
 DBT_DIRS = ["--project-dir", str(REPO / "dbt_project"), "--profiles-dir", str(REPO)]
 NOTHING = ["--select", "nothing_selected_on_purpose"]
 # the builds a pipeline run makes: dbt's unit tests are skipped (orchestration/assets/dbt.py)
