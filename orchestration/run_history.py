@@ -25,7 +25,7 @@ import dagster as dg
 from dagster._core.instance.config import dagster_instance_config
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.base_storage import DagsterStorage
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
 from dagster._core.storage.sql import create_engine
@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 
 
 class _Engines:
-    """One engine per SQLite URL, each keeping its connection open between transactions."""
+    """One engine per SQLite URL, each keeping its connections open between transactions."""
 
     def __init__(self) -> None:
         self._engines: dict[str, Engine] = {}
@@ -46,8 +46,9 @@ class _Engines:
             if url not in self._engines:
                 self._engines[url] = create_engine(
                     url,
-                    # one connection kept; more only while another thread holds it (the pool blocks no one)
-                    pool_size=1,
+                    # two kept: Dagster asks has_table() while it holds the index database's connection;
+                    # more only for a moment (the pool blocks no one)
+                    pool_size=2,
                     max_overflow=-1,
                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
                 )
@@ -77,6 +78,12 @@ class QuickSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with engine.connect() as connection, connection.begin():
                 yield connection
+
+    def has_table(self, table_name: str) -> bool:
+        # asked before every asset check evaluation is stored: over the lasting engine too
+        engine = self._engines.get(self.conn_string_for_shard(INDEX_SHARD_NAME))
+        with engine.connect() as connection:
+            return bool(engine.dialect.has_table(connection, table_name))
 
     def dispose(self) -> None:
         super().dispose()
