@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.settings import DBT_PROJECT_DIR, PROFILES_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROFILES_DIR)
-# Under `dagster dev` the manifest is rebuilt when the code location loads;
-# everywhere else `make prepare` (dbt parse) builds it before anything imports this.
-dbt_project.prepare_if_dev()
 
 
 def prepare() -> int:
@@ -41,6 +40,18 @@ def prepare() -> int:
         + ["--profiles-dir", str(PROFILES_DIR), "--quiet", *dbt_vars_args(dbt_vars)]
     )
 
+
+def _prepare_for_dev() -> None:
+    if prepare() != 0:
+        raise RuntimeError("dbt parse failed (its output is above): the code location cannot load")
+
+
+# Under `dagster dev` the manifest is rebuilt when the code location loads, by `make prepare`'s parse
+# (dagster-dbt's own, DbtProject.prepare_if_dev, would run a plain `dbt parse` without the shop's
+# --vars, whose saved parse a run's dbt could not reuse); one process parses at a time.
+# Everywhere else `make prepare` builds it before anything imports this.
+if using_dagster_dev():
+    run_with_concurrent_update_guard(dbt_project.manifest_path, _prepare_for_dev)
 
 if __name__ == "__main__":
     raise SystemExit(prepare())

@@ -7,6 +7,7 @@ import os
 import subprocess
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -103,9 +104,10 @@ def test_quick_run_history_touches_only_dagster_home_and_only_during_the_run(tmp
     assert synchronous(home / "runs.db") == FULL
 
 
-def test_a_run_under_quick_run_history_is_recorded_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+def an_asset_and_its_check(home: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dg.AssetsDefinition, Any]:
+    """An asset and a check of it, with DAGSTER_HOME at `home` (Dagster's default storage there)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
     @dg.asset
     def one() -> int:
@@ -115,6 +117,11 @@ def test_a_run_under_quick_run_history_is_recorded_whole(tmp_path: Path, monkeyp
     def one_is_fine() -> dg.AssetCheckResult:
         return dg.AssetCheckResult(passed=True)
 
+    return one, one_is_fine
+
+
+def test_a_run_under_quick_run_history_is_recorded_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one, one_is_fine = an_asset_and_its_check(tmp_path, monkeypatch)
     with quick_run_history(tmp_path), dg.DagsterInstance.get() as instance:
         result = dg.materialize([one, one_is_fine], instance=instance)
     with dg.DagsterInstance.get() as instance:
@@ -143,17 +150,7 @@ def test_prepare_parses_in_the_environment_of_a_run(monkeypatch: pytest.MonkeyPa
 def test_a_run_through_the_quick_instance_is_recorded_whole_in_dagsters_own_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-
-    @dg.asset
-    def one() -> int:
-        return 1
-
-    @dg.asset_check(asset=one)
-    def one_is_fine() -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(passed=True)
-
+    one, one_is_fine = an_asset_and_its_check(tmp_path, monkeypatch)
     with quick_instance(tmp_path) as instance:
         assert isinstance(instance.event_log_storage, QuickSqliteEventLogStorage)
         result = dg.materialize([one, one_is_fine], instance=instance)
@@ -177,3 +174,27 @@ def test_the_quick_instance_keeps_a_storage_that_dagster_yaml_chooses(
     with quick_instance(tmp_path) as instance:
         assert not isinstance(instance.event_log_storage, QuickSqliteEventLogStorage)
     assert (tmp_path / "own").is_dir()
+
+
+def test_dagster_dev_prepares_the_manifest_as_make_prepare_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # dagster-dbt's own preparation would run a plain `dbt parse` without the shop's --vars
+    import importlib
+
+    from orchestration import project
+    from orchestration.dbt_command import COMMAND
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda args: calls.append(args) or 0)
+    monkeypatch.setenv("ECOM_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("ECOM_DBT_VARS", "{churn_days: 90}")
+    monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")
+    importlib.reload(project)
+    [args] = calls
+    assert args[: len(COMMAND)] == COMMAND
+    assert args[len(COMMAND) + 1] == "parse"
+    assert json.loads(args[args.index("--vars") + 1])["churn_days"] == 90
+    monkeypatch.delenv("DAGSTER_IS_DEV_CLI")
+    importlib.reload(project)
+    assert len(calls) == 1
