@@ -23,7 +23,8 @@ endif
 # --locked: install exactly uv.lock, and stop if it no longer matches pyproject.toml (run `make lock`).
 # --python by name, not BASE_PYTHON's path: a path that is a pyenv shim would make uv rebuild .venv on every sync.
 UV_SYNC := $(UV) sync --locked --quiet --python $(PYTHON) --no-python-downloads
-DBT := $(BIN)/dbt --no-use-colors
+# dbt through orchestration/dbt_command.py: one saved parse for a warehouse at any path.
+DBT := $(BIN)/python orchestration/dbt_command.py --no-use-colors
 # Absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/.
 DBT_ARGS := --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)
 

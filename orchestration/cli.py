@@ -147,6 +147,7 @@ def run_pipeline(first_day: str | None = None, last_day: str | None = None) -> i
 
     from orchestration.definitions import defs
     from orchestration.partitions import today_partition_key
+    from orchestration.run_history import quick_instance
 
     job = defs.resolve_job_def("full_pipeline")
     if first_day is None:
@@ -168,7 +169,7 @@ def run_pipeline(first_day: str | None = None, last_day: str | None = None) -> i
         with warehouse_lock(settings.warehouse, wait_seconds=0):
             check_warehouse_openable(settings.warehouse)
             prepare_disks(settings)
-            with quick_run_history(settings.dagster_home), dg.DagsterInstance.get() as instance:
+            with quick_run_history(settings.dagster_home), quick_instance(settings.dagster_home) as instance:
                 result = job.execute_in_process(
                     instance=instance,
                     raise_on_error=False,

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.settings import DBT_PROJECT_DIR, PROFILES_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROFILES_DIR)
-# Under `dagster dev` the manifest is rebuilt when the code location loads;
-# everywhere else `make prepare` (dbt parse) builds it before anything imports this.
-dbt_project.prepare_if_dev()
 
 
 def prepare() -> int:
     """`make prepare`: dbt parse in the environment a run gives dbt (the absolute warehouse path,
     the shop settings as --vars), so the run's dbt reuses this parse. dbt parses the whole
-    project again when its profile (which holds the warehouse path) or its --vars differ from
-    the last parse's."""
+    project again when its --vars or its profile's settings (the warehouse's database name, not
+    its folder: orchestration/dbt_command.py) differ from the last parse's."""
     import subprocess
     import sys
-    from pathlib import Path
 
+    from orchestration.dbt_command import COMMAND
     from orchestration.partitions import dbt_vars_args
     from orchestration.settings import SettingsError, export_for_subprocesses, load_settings, load_shop_settings
 
@@ -36,12 +35,23 @@ def prepare() -> int:
         print(f"dbt parse without the shop settings, which a run will refuse: {error}", file=sys.stderr)
         dbt_vars = {}
     export_for_subprocesses(settings)
-    dbt = Path(sys.executable).parent / "dbt"
     return subprocess.call(
-        [str(dbt), "--no-use-colors", "parse", "--project-dir", str(DBT_PROJECT_DIR)]
+        [*COMMAND, "--no-use-colors", "parse", "--project-dir", str(DBT_PROJECT_DIR)]
         + ["--profiles-dir", str(PROFILES_DIR), "--quiet", *dbt_vars_args(dbt_vars)]
     )
 
+
+def _prepare_for_dev() -> None:
+    if prepare() != 0:
+        raise RuntimeError("dbt parse failed (its output is above): the code location cannot load")
+
+
+# Under `dagster dev` the manifest is rebuilt when the code location loads, by `make prepare`'s parse
+# (dagster-dbt's own, DbtProject.prepare_if_dev, would run a plain `dbt parse` without the shop's
+# --vars, whose saved parse a run's dbt could not reuse); one process parses at a time.
+# Everywhere else `make prepare` builds it before anything imports this.
+if using_dagster_dev():
+    run_with_concurrent_update_guard(dbt_project.manifest_path, _prepare_for_dev)
 
 if __name__ == "__main__":
     raise SystemExit(prepare())

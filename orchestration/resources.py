@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import importlib.metadata
-import sys
 from collections.abc import Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from dagster_dbt import DbtCliResource
 from packaging import version
 
+from orchestration.dbt_command import COMMAND as DBT_COMMAND
 from orchestration.project import dbt_project
 from orchestration.settings import export_for_subprocesses, load_settings
 
@@ -39,5 +38,8 @@ class LeanDbtCliResource(DbtCliResource):
 def dbt_resource() -> DbtCliResource:
     # dbt runs in its own process and reads the warehouse path from the environment.
     export_for_subprocesses(load_settings())
-    # The dbt of this virtualenv, found without relying on PATH being activated.
-    return LeanDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    # dbt's command line through orchestration/dbt_command.py (this virtualenv's Python, without relying
+    # on PATH), which shares `make prepare`'s saved parse whatever the warehouse's path. dagster-dbt
+    # puts the global flags right after the executable: the script is the first of them.
+    executable, *script = DBT_COMMAND
+    return LeanDbtCliResource(project_dir=dbt_project, dbt_executable=executable, global_config_flags=script)

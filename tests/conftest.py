@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.dbt_command import COMMAND as DBT_COMMAND
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # A developer's own shop settings must not change what the tests build: a test passes them explicitly.
@@ -91,9 +93,15 @@ def run_dbt(
     args: list[str], target_path: Path, env: dict[str, str], check: bool = True, timeout: float = 900
 ) -> subprocess.CompletedProcess:
     """One dbt command on this project with its own target dir (the shared manifest Dagster reads
-    is left alone) and `env` over the test process's environment; asserts success when `check`."""
+    is left alone) and `env` over the test process's environment; asserts success when `check`.
+    The target dir starts with the session's saved parse, as dagster-dbt's do: dbt then parses only
+    what differs (nothing, unless the test passes other --vars)."""
+    saved_parse = REPO_ROOT / "dbt_project" / "target" / "partial_parse.msgpack"
+    if saved_parse.exists() and not (target_path / saved_parse.name).exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copy(saved_parse, target_path / saved_parse.name)
     command = [
-        str(BIN / "dbt"),
+        *DBT_COMMAND,
         "--no-use-colors",
         *args,
         "--project-dir",
@@ -178,7 +186,7 @@ def parse() -> None:
     subprocess.run(
         # absolute paths: the manifest records them, and Dagster runs dbt from inside dbt_project/
         [
-            str(BIN / "dbt"),
+            *DBT_COMMAND,
             "parse",
             "--project-dir",
             str(REPO_ROOT / "dbt_project"),

@@ -148,11 +148,12 @@ def test_a_warehouse_built_before_url_sanitizing_is_refreshed_once(tmp_path: Pat
 
 def test_the_build_command_carries_the_full_refresh_and_the_vars() -> None:
     # unit tests are left to `make test` (test_dbt_unit_tests.py): they check SQL on fixed rows
-    assert build_args({}, full_refresh=False) == ["build", "--exclude-resource-type", "unit_test"]
+    assert build_args({}, full_refresh=False) == ["build", "--exclude-resource-type", "unit_test", "--no-write-json"]
     assert build_args({"churn_days": 30}, full_refresh=True) == [
         "build",
         "--exclude-resource-type",
         "unit_test",
+        "--no-write-json",
         "--full-refresh",
         "--vars",
         '{"churn_days": 30}',

@@ -7,6 +7,7 @@ import os
 import subprocess
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy.pool import NullPool
 from orchestration.assets.dbt import WINDOW_ENV, split_window
 from orchestration.cli import quick_run_history
 from orchestration.resources import LeanDbtCliResource, dbt_resource
+from orchestration.run_history import QuickSqliteEventLogStorage, quick_instance
 from orchestration.settings import subprocess_environment as environment
 
 FULL, NORMAL = 2, 1
@@ -80,7 +82,8 @@ def test_the_lean_dbt_resource_overrides_hooks_dagster_dbt_still_has() -> None:
 
 def test_the_lean_dbt_resource_reports_the_version_of_the_dbt_it_runs() -> None:
     resource = dbt_resource()
-    printed = subprocess.run([resource.dbt_executable, "--version"], capture_output=True, text=True).stdout
+    command = [resource.dbt_executable, *resource.global_config_flags, "--version"]
+    printed = subprocess.run(command, capture_output=True, text=True).stdout
     assert f"installed: {resource._cli_version}" in printed
     assert resource._initialize_dbt_core_adapter(["build"]) is None
 
@@ -101,9 +104,10 @@ def test_quick_run_history_touches_only_dagster_home_and_only_during_the_run(tmp
     assert synchronous(home / "runs.db") == FULL
 
 
-def test_a_run_under_quick_run_history_is_recorded_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+def an_asset_and_its_check(home: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dg.AssetsDefinition, Any]:
+    """An asset and a check of it, with DAGSTER_HOME at `home` (Dagster's default storage there)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
     @dg.asset
     def one() -> int:
@@ -113,6 +117,11 @@ def test_a_run_under_quick_run_history_is_recorded_whole(tmp_path: Path, monkeyp
     def one_is_fine() -> dg.AssetCheckResult:
         return dg.AssetCheckResult(passed=True)
 
+    return one, one_is_fine
+
+
+def test_a_run_under_quick_run_history_is_recorded_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one, one_is_fine = an_asset_and_its_check(tmp_path, monkeypatch)
     with quick_run_history(tmp_path), dg.DagsterInstance.get() as instance:
         result = dg.materialize([one, one_is_fine], instance=instance)
     with dg.DagsterInstance.get() as instance:
@@ -136,3 +145,56 @@ def test_prepare_parses_in_the_environment_of_a_run(monkeypatch: pytest.MonkeyPa
     # the warehouse path as the run hands it to dbt (profiles.yml): absolute
     assert env["ECOM_WAREHOUSE"] == str(tmp_path / "relative" / "warehouse.duckdb")
     assert args[args.index("--vars") + 1] == json.dumps({"churn_days": 90, "ecom__settings_source": "ECOM_DBT_VARS"})
+
+
+def test_a_run_through_the_quick_instance_is_recorded_whole_in_dagsters_own_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, one_is_fine = an_asset_and_its_check(tmp_path, monkeypatch)
+    with quick_instance(tmp_path) as instance:
+        assert isinstance(instance.event_log_storage, QuickSqliteEventLogStorage)
+        result = dg.materialize([one, one_is_fine], instance=instance)
+        held = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.db"))
+    # Dagster's own storage (as `make dev` opens it) reads what the run stored
+    with dg.DagsterInstance.get() as instance:
+        assert not isinstance(instance.event_log_storage, QuickSqliteEventLogStorage)
+        assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.db")) == held
+        stored = [event.dagster_event_type for event in instance.all_logs(result.run_id)]
+        assert instance.get_run_by_id(result.run_id).is_success
+        assert instance.get_latest_materialization_event(dg.AssetKey("one")) is not None
+    assert not Counter(event.event_type for event in result.all_events) - Counter(stored)
+    assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in stored
+
+
+def test_the_quick_instance_keeps_a_storage_that_dagster_yaml_chooses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    (tmp_path / "dagster.yaml").write_text(f"storage:\n  sqlite:\n    base_dir: {tmp_path / 'own'}\n")
+    with quick_instance(tmp_path) as instance:
+        assert not isinstance(instance.event_log_storage, QuickSqliteEventLogStorage)
+    assert (tmp_path / "own").is_dir()
+
+
+def test_dagster_dev_prepares_the_manifest_as_make_prepare_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # dagster-dbt's own preparation would run a plain `dbt parse` without the shop's --vars
+    import importlib
+
+    from orchestration import project
+    from orchestration.dbt_command import COMMAND
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda args: calls.append(args) or 0)
+    monkeypatch.setenv("ECOM_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("ECOM_DBT_VARS", "{churn_days: 90}")
+    monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")
+    importlib.reload(project)
+    [args] = calls
+    assert args[: len(COMMAND)] == COMMAND
+    assert args[len(COMMAND) + 1] == "parse"
+    assert json.loads(args[args.index("--vars") + 1])["churn_days"] == 90
+    monkeypatch.delenv("DAGSTER_IS_DEV_CLI")
+    importlib.reload(project)
+    assert len(calls) == 1
