@@ -91,7 +91,13 @@ def publish_serving_copy(
     # new file writable (a read-only connection would make every attachment read-only).
     # The pipeline's memory limit (ECOM_DUCKDB_MEMORY_LIMIT): an in-memory session's default is 80% of RAM.
     settings = load_settings()
-    limits = {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
+    # Row order is not part of a table's meaning (readers sort), and keeping the warehouse's order
+    # made the copy about 10% slower (3.03 s -> 2.71 s at 1M events).
+    limits = {
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": settings.duckdb_threads,
+        "preserve_insertion_order": False,
+    }
     try:
         with duckdb.connect(config=limits) as con:
             con.execute(f"attach '{warehouse}' as warehouse (read_only)")
