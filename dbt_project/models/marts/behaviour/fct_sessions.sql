@@ -1,5 +1,9 @@
 {{ incremental_by_key('anonymous_id') }}
 {{ config(tags=['daily_partitioned']) }}
+-- depends_on: {{ ref('behaviour__sessions_funnel_steps') }}
+{#- (the funnel below is that view's SQL, macro funnel_steps_reached, run over
+    the sessions in scope: the view, its unit test and its place in the
+    lineage stay before this model) -#}
 
 {#- Incremental: every visitor with an event recomputed since this table's
     last run gets all its sessions rebuilt; delete+insert by anonymous_id
