@@ -4,7 +4,6 @@
 {#- (the funnel below is that view's SQL, macro funnel_steps_reached, run over
     the sessions in scope: the view, its unit test and its place in the
     lineage stay before this model) -#}
-
 {#- Incremental: every visitor with an event recomputed since this table's
     last run gets all its sessions rebuilt; delete+insert by anonymous_id
     also removes sessions that a late event merged away. -#}
