@@ -31,37 +31,37 @@
 {#- DuckDB re-sessionizes only the persons new events touch; Spark every event (macro scoped_resessionization) -#}
 {%- set scoped = is_incremental() and scoped_resessionization() -%}
 {%- set run_started_at_timestamp = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
+{#- The key columns of an event of stg_tracking__events. -#}
+{%- set event_columns -%}
+    message_id,
+    anonymous_id,
+    user_id,
+    event_at,
+    load_id,
+    -- received more than the lateness bound after it happened (an
+    -- offline device, a wrong clock): kept, but left out of sessions so
+    -- that it cannot rewrite long-closed history
+    coalesce(
+        received_at > {{ dbt.dateadd('day', var('ecom__max_event_lateness_days'), 'event_at') }}, false
+    ) as is_beyond_lateness
+{%- endset -%}
 
 with
-
-    events as (
-
-        select
-            message_id,
-            anonymous_id,
-            user_id,
-            event_at,
-            load_id,
-            -- received more than the lateness bound after it happened (an
-            -- offline device, a wrong clock): kept, but left out of sessions so
-            -- that it cannot rewrite long-closed history
-            coalesce(
-                received_at > {{ dbt.dateadd('day', var('ecom__max_event_lateness_days'), 'event_at') }}, false
-            ) as is_beyond_lateness
-        from {{ ref('stg_tracking__events') }}
-
-    ),
 
     identities as (select * from {{ ref('int_identities_stitched') }}),
 
     {% if scoped %}
 
-        stored as (select * from {{ this }}),
-
+        {#- The scoped recompute reads the stored table ({{ this }}) and the staged
+            events directly, a few narrow columns per CTE, never through a shared
+            CTE of every row: DuckDB materializes a CTE that is read more than once,
+            and a materialized copy of every stored and every staged row cost more
+            than the rest of an increment (and spilled under a small memory limit).
+            The CTEs read more than once here hold only the rows in scope. -#}
         new_events as (
 
-            select *
-            from events
+            select {{ event_columns }}
+            from {{ ref('stg_tracking__events') }}
             where
                 {{ newer_than_stored('load_id') }}
                 -- a backfill treats its window's events as new: their persons are
@@ -89,32 +89,38 @@ with
             union all
 
             select stored.person_id, stored.event_at
-            from stored
-            inner join new_events on new_events.message_id = stored.message_id
+            from {{ this }} as stored
+            where stored.message_id in (select message_id from new_events)
 
         ),
 
-        stored_visitors as (
+        -- stored visitors whose person changed since they were stored: their old and
+        -- new persons are recomputed in full. One pass over the stored key columns
+        -- that keeps only the changed rows (the distinct runs on those alone).
+        relinked_visitors as (
 
-            select distinct anonymous_id, person_id from stored where not is_server_side and anonymous_id is not null
+            select distinct
+                stored.anonymous_id,
+                stored.person_id as stored_person_id,
+                coalesce(identities.user_id, stored.anonymous_id) as person_id
+            from {{ this }} as stored
+            left join identities on identities.anonymous_id = stored.anonymous_id
+            where
+                not stored.is_server_side
+                and stored.anonymous_id is not null
+                and stored.person_id <> coalesce(identities.user_id, stored.anonymous_id)
 
         ),
 
-        -- visitors whose person changed since they were stored: their old and new
-        -- persons are recomputed in full
         relinked_persons as (
 
-            select stored_visitors.person_id
-            from stored_visitors
-            left join identities on identities.anonymous_id = stored_visitors.anonymous_id
-            where stored_visitors.person_id <> coalesce(identities.user_id, stored_visitors.anonymous_id)
+            select stored_person_id as person_id
+            from relinked_visitors
 
             union
 
-            select coalesce(identities.user_id, stored_visitors.anonymous_id) as person_id
-            from stored_visitors
-            left join identities on identities.anonymous_id = stored_visitors.anonymous_id
-            where stored_visitors.person_id <> coalesce(identities.user_id, stored_visitors.anonymous_id)
+            select person_id
+            from relinked_visitors
 
         ),
 
@@ -143,9 +149,10 @@ with
         -- every visitor of a touched person: stored under it, or stitched to it now
         touched_visitors as (
 
-            select stored_visitors.anonymous_id, touched_persons.person_id, touched_persons.first_touch_at
-            from stored_visitors
-            inner join touched_persons on touched_persons.person_id = stored_visitors.person_id
+            select stored.anonymous_id, touched_persons.person_id, touched_persons.first_touch_at
+            from {{ this }} as stored
+            inner join touched_persons on touched_persons.person_id = stored.person_id
+            where not stored.is_server_side and stored.anonymous_id is not null
 
             union
 
@@ -174,7 +181,7 @@ with
                 max(stored.session_number) as session_number,
                 min(stored.event_at) as started_at,
                 max(stored.event_at) as ended_at
-            from stored
+            from {{ this }} as stored
             inner join visitor_first_touch on visitor_first_touch.anonymous_id = stored.anonymous_id
             where stored.session_id is not null
             group by stored.anonymous_id, stored.session_id
@@ -243,7 +250,7 @@ with
         in_scope as (
 
             select events.*
-            from events
+            from (select {{ event_columns }} from {{ ref('stg_tracking__events') }}) as events
             inner join
                 visitor_cutoffs
                 on visitor_cutoffs.anonymous_id = events.anonymous_id
@@ -252,7 +259,7 @@ with
             union
 
             select events.*
-            from events
+            from (select {{ event_columns }} from {{ ref('stg_tracking__events') }}) as events
             inner join
                 server_cutoffs
                 on server_cutoffs.person_id = events.user_id
@@ -279,7 +286,7 @@ with
                 stored.session_number,
                 stored.session_id,
                 stored.person_id
-            from stored
+            from {{ this }} as stored
             inner join
                 visitor_cutoffs
                 on visitor_cutoffs.anonymous_id = stored.anonymous_id
@@ -288,7 +295,7 @@ with
 
         ),
 
-    {% else %} in_scope as (select * from events),
+    {% else %} in_scope as (select {{ event_columns }} from {{ ref('stg_tracking__events') }}),
 
     {% endif %}
 
@@ -446,7 +453,7 @@ with
             union all
 
             select stored.message_id, stored.session_id, stored.event_at, false as is_recomputed
-            from stored
+            from {{ this }} as stored
             where
                 stored.session_id in (select session_id from sessionized)
                 and stored.message_id not in (select message_id from sessionized)

@@ -1,65 +1,12 @@
 {#- Strict-order funnel (kpi-definitions.md "Funnel"): step 1 is the session
     start; step k is the first event of step k at or after step k-1's time.
     Only sessions that reach step 2 or further have a row: every session
-    reaches step 1, and fct_sessions gives a session without a row step 1. -#}
-{%- set steps = var('funnel_steps') -%}
+    reaches step 1, and fct_sessions gives a session without a row step 1.
+    The SQL is the macro funnel_steps_reached, which fct_sessions runs over the
+    sessions it rebuilds. -#}
 {{ config(materialized='view', schema='intermediate', tags=['daily_partitioned']) }}
 
-with
-
-    -- Only the events of the funnel's steps, read once per step. Narrow and
-    -- filtered on purpose: DuckDB materializes a CTE read more than once, and the
-    -- one-row-per-session chain this replaced (step 1 for every session, then a
-    -- left join per step) ran a 20M-event build out of memory.
-    funnel_events as (
-
-        select session_id, event_name, event_at
-        from {{ ref('fct_events') }}
-        where session_id is not null and event_name in ({{ "'" ~ steps | join("', '") ~ "'" }})
-
-    ),
-
-    -- Step 2: the first event of step 2 is at or after the session start (step 1)
-    -- by definition, so it is the session's first such event.
-    step_2 as (
-
-        select session_id, min(event_at) as step_at
-        from funnel_events
-        where event_name = '{{ steps[0] }}'
-        group by session_id
-
-    ),
-
-    {%- for step in steps[1:] %}
-        {%- set k = loop.index + 2 %}
-
-        step_{{ k }} as (
-
-            select step_{{ k - 1 }}.session_id, min(funnel_events.event_at) as step_at
-            from step_{{ k - 1 }}
-            inner join
-                funnel_events
-                on funnel_events.session_id = step_{{ k - 1 }}.session_id
-                and funnel_events.event_name = '{{ step }}'
-                and funnel_events.event_at >= step_{{ k - 1 }}.step_at
-            group by step_{{ k - 1 }}.session_id
-
-        ),
-    {%- endfor %}
-
-    reached as (
-
-        {%- for step in steps %}
-            select session_id, {{ loop.index + 1 }} as step
-            from step_{{ loop.index + 1 }}
-            {%- if not loop.last %}
-                union all
-            {%- endif %}
-        {%- endfor %}
-
-    ),
-
-    final as (select session_id, max(step) as funnel_step_reached from reached group by session_id)
+with final as ({{ funnel_steps_reached(ref('fct_events')) }})
 
 select *
 from final
