@@ -19,6 +19,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.dbt_command import NO_ARTIFACTS, UNIT_TESTS_SKIPPED
 from orchestration.history_settings import changed_history_settings, record_history_settings
 from orchestration.locking import warehouse_lock
 from orchestration.partitions import daily_partitions, dbt_run_vars, dbt_vars_args
@@ -75,18 +76,6 @@ def split_window(variables: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
     dbt_vars = {name: value for name, value in variables.items() if name not in WINDOW_ENV}
     window = {env: str(variables.get(name) or "") for name, env in WINDOW_ENV.items()}
     return dbt_vars, window
-
-
-# dbt's unit tests check the SQL on fixed rows, not the data: the same answer every run, so a
-# scheduled run skips them (as dbt's docs advise for production) and `make test` runs them once
-# (tests/integration/test_dbt_unit_tests.py). The data tests still run after each model.
-UNIT_TESTS_SKIPPED = ["--exclude-resource-type", "unit_test"]
-
-
-# dbt writes manifest.json (2 MB, with semantic_manifest.json) twice and run_results.json into the invocation's own
-# target folder: Dagster reads neither (it follows dbt's log lines, and the assets come from
-# `make prepare`'s manifest), so skipping them saves about a second per run. dbt.log stays.
-NO_ARTIFACTS = ["--no-write-json"]
 
 
 def build_args(variables: dict[str, Any], full_refresh: bool) -> list[str]:

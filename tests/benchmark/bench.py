@@ -33,6 +33,7 @@ from typing import Any
 import duckdb
 
 from orchestration.dbt_command import COMMAND as DBT_COMMAND
+from orchestration.dbt_command import NO_ARTIFACTS, UNIT_TESTS_SKIPPED
 from tests.benchmark import report
 from tests.benchmark.plot import write_plot
 
@@ -343,9 +344,8 @@ def pipeline_env(paths: Paths) -> dict[str, str]:
 DBT = [*DBT_COMMAND, "--no-use-colors"]
 DBT_DIRS = ["--project-dir", str(REPO / "dbt_project"), "--profiles-dir", str(REPO)]
 NOTHING = ["--select", "nothing_selected_on_purpose"]
-NO_JSON = ["--no-write-json"]
 # the builds a pipeline run makes: dbt's unit tests are skipped (orchestration/assets/dbt.py)
-BUILD = [*DBT, "build", "--exclude-resource-type", "unit_test"]
+BUILD = [*DBT, "build", *UNIT_TESTS_SKIPPED]
 
 
 def generate(size: int, paths: Paths, env: dict[str, str]) -> Step:
@@ -375,10 +375,12 @@ def dbt_overheads(env: dict[str, str]) -> list[Step]:
     """dbt's start-up as a run pays it (partial parse over `make prepare`'s manifest, no JSON artifacts as in
     orchestration/assets/dbt.py), and a full parse as extra."""
     return [
-        measure("dbt_overhead_full_parse", [*DBT, "build", "--no-partial-parse", *NO_JSON, *NOTHING, *DBT_DIRS], env),
+        measure(
+            "dbt_overhead_full_parse", [*DBT, "build", "--no-partial-parse", *NO_ARTIFACTS, *NOTHING, *DBT_DIRS], env
+        ),
         # as after `make prepare`: any warehouse path shares the saved parse (orchestration/dbt_command.py)
         measure("dbt_parse", [*DBT, "parse", "--quiet", *DBT_DIRS], env),
-        measure("dbt_overhead", [*DBT, "build", *NO_JSON, *NOTHING, *DBT_DIRS], env),
+        measure("dbt_overhead", [*DBT, "build", *NO_ARTIFACTS, *NOTHING, *DBT_DIRS], env),
     ]
 
 
