@@ -21,10 +21,9 @@ import duckdb
 from orchestration.loading.contract import EVENT_SOURCE, TABLES
 from orchestration.loading.discovery import LandedFile, discover
 from orchestration.loading.events import RAW_EVENTS_DDL, event_counts_per_file, load_event_files, upgrade_raw_events
-from orchestration.loading.readers import event_lines_sql, table_rows_sql
+from orchestration.loading.readers import FileLayout, event_lines_sql, table_file_layout, table_rows_sql
 from orchestration.loading.tables import (
     META_COLUMNS,
-    file_columns,
     header_problem,
     load_table_files,
     raw_columns,
@@ -161,7 +160,8 @@ def unreadable_reason(con: duckdb.DuckDBPyConnection, f: LandedFile) -> str | No
             scan = event_lines_sql(f)
         else:
             # the scan the load runs, under the names it stores
-            scan = table_rows_sql(f, stored_names(file_columns(con, f), raw_columns(con, f.source)))
+            layout = table_file_layout(con, f)
+            scan = table_rows_sql(layout, stored_names(layout.columns, raw_columns(con, f.source)))
         con.execute(f"select count(*) from ({scan})").fetchone()
     except duckdb.Error as exc:
         return f"unreadable file: {str(exc).splitlines()[0]}"
@@ -181,6 +181,7 @@ def _load_source(
     readable = []
     # landed header -> stored column name, per file, one naming across the source (tables.stored_names)
     names: dict[str, list[str]] = {}
+    layouts: dict[str, FileLayout] = {}
     known = raw_columns(con, source) if source != EVENT_SOURCE else []
     for f, digest in todo:
         # a name that cannot be read is never opened (a FIFO would block): quarantined whole
@@ -192,7 +193,8 @@ def _load_source(
         if problem is None:
             problem = unreadable.get(f.relative_path)
         if problem is None and source != EVENT_SOURCE:
-            names[f.relative_path] = stored_names(file_columns(con, f), known)
+            layouts[f.relative_path] = table_file_layout(con, f)
+            names[f.relative_path] = stored_names(layouts[f.relative_path].columns, known)
             known += [n for n in names[f.relative_path] if n.lower() not in {k.lower() for k in known}]
             problem = header_problem(TABLES[source], names[f.relative_path])
         if problem:
@@ -218,7 +220,7 @@ def _load_source(
             stats.rows_rejected += rows_rejected
             logged += [(f, digest, (0, 0, 0)) for f, digest in batch]
         else:
-            rows = load_table_files(con, TABLES[source], files, names, load_id, loaded_at)
+            rows = load_table_files(con, TABLES[source], files, names, layouts, load_id, loaded_at)
             per_file = {idx: (loaded, rejected, dups) for idx, loaded, rejected, dups in rows}
             for idx, (f, digest) in enumerate(batch):
                 counts = per_file.get(idx, (0, 0, 0))

@@ -16,7 +16,7 @@ import duckdb
 
 from orchestration.loading.contract import Column, TableContract, blank_as_null
 from orchestration.loading.discovery import LandedFile
-from orchestration.loading.readers import quote_identifier, table_rows_sql, table_scan_sql, union_sql
+from orchestration.loading.readers import FileLayout, quote_identifier, table_rows_sql, union_sql
 
 META_COLUMNS = "_file varchar, _line bigint, _load_id bigint, _loaded_at timestamp"
 # What a landed name that starts with the loader's prefix `_` is stored under: `_file` -> `landed_file`.
@@ -33,11 +33,6 @@ INT32_MAX = 2**31 - 1
 def raw_table_ddl(contract: TableContract) -> str:
     columns = ", ".join(f"{c.name} varchar" for c in contract.columns)
     return f"create table if not exists raw.{contract.source} ({columns}, {META_COLUMNS})"
-
-
-def file_columns(con: duckdb.DuckDBPyConnection, f: LandedFile) -> list[str]:
-    """The column names a file brings, as its reader names them, in order."""
-    return [d[0] for d in con.execute(f"select * from {table_scan_sql(f)[0]} limit 0").description]
 
 
 def raw_columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
@@ -174,13 +169,15 @@ def load_table_files(
     contract: TableContract,
     files: list[LandedFile],
     names: dict[str, list[str]],
+    layouts: dict[str, FileLayout],
     load_id: int,
     loaded_at: dt.datetime,
 ) -> list[tuple[int, int, int, int]]:
     """Loads one batch (files already screened by header_problem; `names` maps each file's path to its
-    stored column names, stored_names); returns per-file counts."""
+    stored column names, stored_names, and to its layout, read once: readers.table_file_layout); returns
+    per-file counts."""
     source = contract.source
-    scans = [table_rows_sql(f, names[f.relative_path]) for f in files]
+    scans = [table_rows_sql(layouts[f.relative_path], names[f.relative_path]) for f in files]
     con.execute(f"create or replace temp table table_rows as {union_sql(scans)}")
     present = {name for (name,) in con.execute("select name from pragma_table_info('table_rows')").fetchall()}
     present -= {"_file_idx", "_line"}

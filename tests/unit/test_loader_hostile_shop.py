@@ -153,6 +153,37 @@ def test_a_date_key_with_a_time_of_day_is_rejected(tmp_path: Path, landing: Path
     assert con.execute("select date, spend from raw.marketing_spend").fetchall() == [("2026-03-01", "10")]
 
 
+@pytest.mark.parametrize("file_format", ["csv", "ndjson", "parquet"])
+def test_a_date_folder_is_where_a_file_landed_not_its_date(tmp_path: Path, landing: Path, file_format: str) -> None:
+    """A week of spend landed in the folder of the day it arrived: every row keeps its own date.
+
+    DuckDB reads `date=2026-03-08` in a path as a column `date` unless told not to; it used to
+    overwrite the file's own `date` column with the folder's, so three days became three rows of
+    2026-03-08 (two of them duplicates), and every other source gained a `date` column."""
+    folder = landing / "marketing_spend" / "date=2026-03-08"
+    folder.mkdir()
+    rows = [("2026-03-01", "10"), ("2026-03-02", "11"), ("2026-03-03", "12")]
+    if file_format == "csv":
+        lines = "".join(f"{day},google,brand,{spend}\n" for day, spend in rows)
+        (folder / "spend.csv").write_text("date,platform,campaign,spend\n" + lines)
+    elif file_format == "ndjson":
+        lines = "".join(
+            f'{{"date": "{day}", "platform": "google", "campaign": "brand", "spend": {spend}}}\n' for day, spend in rows
+        )
+        (folder / "spend.ndjson").write_text(lines)
+    else:
+        values = ", ".join(f"(date '{day}', 'google', 'brand', {spend})" for day, spend in rows)
+        write_parquet(folder / "spend.parquet", f"select * from (values {values}) as t(date, platform, campaign, spend)")
+    orders = landing / "orders" / "date=2026-03-08"
+    orders.mkdir()
+    (orders / "orders.csv").write_text(f"{ORDERS_HEADER}\n{GOOD_ORDER.replace('O1', 'O2')}\n")
+    con = load_all(tmp_path, landing, ["marketing_spend", "orders"])
+    assert con.execute("select date, spend from raw.marketing_spend order by date").fetchall() == rows
+    assert con.execute("select sum(duplicate_rows) from raw.load_log").fetchone() == (0,)
+    # the folder's name is not a column of the orders either
+    assert "date" not in {name for (name,) in con.execute("select column_name from (describe raw.orders)").fetchall()}
+
+
 # --- 3. column names are data --------------------------------------------------------------------
 
 
