@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from orchestration.loading.tables import (
 BATCH_BYTES = 256 * 1024 * 1024
 TABLE_FILES_PER_BATCH = 16
 GZIP_RATIO = 8  # a rough guess of how much a .gz file grows when read
+HASH_THREADS = 2
 
 Progress = Callable[[str], None]
 
@@ -102,23 +104,32 @@ def files_to_load(con: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> li
     by_hash = {(p, h) for p, _, _, h, _ in known if h is not None}
     # an unreadable name is logged once per reason, not on every run while it stays as it is
     set_aside = {(p, e) for p, _, _, h, e in known if h is None}
+    # Same path, size and mtime as a logged version: skip without reading it.
+    unseen = [f for f in files if f.problem is not None or (f.relative_path, f.size, _utc(f.mtime)) not in by_stat]
+    # hashlib lets go of the GIL while it hashes: two threads read and hash two files at once (2.9 GB
+    # of landed files at 5M events took 2.7 s on one core)
+    with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
+        digests = list(pool.map(_digest_or_problem, unseen))
     todo: list[tuple[LandedFile, str | None]] = []
-    for f in files:
-        # Same path, size and mtime as a logged version: skip without reading it.
-        if f.problem is None and (f.relative_path, f.size, _utc(f.mtime)) in by_stat:
-            continue
-        digest = None
-        if f.problem is None:
-            try:
-                digest = sha256_of(f.path)
-            except OSError as exc:
-                f = dataclasses.replace(f, problem=f"unreadable file: {exc.strerror}; fix its permissions or remove it")
+    for f, (digest, problem) in zip(unseen, digests, strict=True):
+        if problem is not None:
+            f = dataclasses.replace(f, problem=problem)
         if f.problem is not None:
             if (f.relative_path, f.problem) not in set_aside:
                 todo.append((f, None))
         elif (f.relative_path, digest) not in by_hash:
             todo.append((f, digest))
     return todo
+
+
+def _digest_or_problem(f: LandedFile) -> tuple[str | None, str | None]:
+    """(checksum, None) of a readable file, (None, why not) of one that cannot be read."""
+    if f.problem is not None:
+        return None, None
+    try:
+        return sha256_of(f.path), None
+    except OSError as exc:
+        return None, f"unreadable file: {exc.strerror}; fix its permissions or remove it"
 
 
 def _log(con, f: LandedFile, digest: str, load_id: int, loaded_at, counts: tuple[int, int, int], error=None):
