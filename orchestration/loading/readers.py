@@ -28,7 +28,7 @@ def _lines_scan(paths: str) -> str:
     return (
         f"read_csv({paths}, columns = {{'line': 'VARCHAR'}}, header = false, quote = '', escape = '', "
         f"delim = '\\x01', auto_detect = false, compression = 'auto', max_line_size = {MAX_LINE_BYTES}, "
-        f"buffer_size = {BUFFER_BYTES}, filename = true)"
+        f"buffer_size = {BUFFER_BYTES}, filename = true, hive_partitioning = false)"
     )
 
 
@@ -90,14 +90,13 @@ def table_file_layout(con: duckdb.DuckDBPyConnection, f: LandedFile) -> FileLayo
             f"read_csv({_quoted(f)}, auto_detect = false, header = true, delim = {_option(delim)}, "
             f"quote = {_option(quote)}, escape = {_option(escape)}, new_line = {_option(new_line)}, "
             f"skip = {int(skip)}, comment = {_option(comment)}, columns = {{{types}}}, "
-            f"buffer_size = {TABLE_BUFFER_BYTES})"
+            f"buffer_size = {TABLE_BUFFER_BYTES}, hive_partitioning = false)"
         )
         # data starts after the skipped lines and the header
         return FileLayout(names, scan, int(skip) + 1)
-    # hive_partitioning off: a folder named `date=2026-10-24` is where a file landed, not a column of
-    # it; DuckDB's default read it as one, and it overwrote a `date` column the file itself carries
-    # (a week of spend landed on one day became seven rows of that day). The CSV scan above turns
-    # it off with auto_detect.
+    # hive_partitioning off, in every scan here: a folder named `date=2026-10-24` is where a file
+    # landed, not a column of it; DuckDB's default read it as one, and it overwrote a `date` column
+    # the file itself carries (a week of spend landed on one day became seven rows of that day).
     if f.format == "parquet":
         scan, offset = f"read_parquet({_quoted(f)}, hive_partitioning = false)", 0
     else:

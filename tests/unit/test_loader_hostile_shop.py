@@ -184,6 +184,21 @@ def test_a_date_folder_is_where_a_file_landed_not_its_date(tmp_path: Path, landi
     assert "date" not in {name for (name,) in con.execute("select column_name from (describe raw.orders)").fetchall()}
 
 
+@pytest.mark.parametrize("folder", ["line=1", "filename=x", "date=2026-01-01"])
+def test_a_folder_named_like_a_column_of_the_event_scan_loads(tmp_path: Path, landing: Path, folder: str) -> None:
+    """`events/line=1/` was read as a hive partition that replaced each line's text with the number 1:
+    the whole load, every source, stopped with a Binder error on `ascii(BIGINT)`."""
+    (landing / "events" / folder).mkdir()
+    (landing / "events" / folder / "e.jsonl").write_text(
+        '{"messageId":"m1","type":"track","event":"X","timestamp":"2026-01-01T00:00:00Z","anonymousId":"a"}\n'
+    )
+    con = load_all(tmp_path, landing, ["events", "orders"])
+    assert con.execute("select message_id, event, _file, _line from raw.events").fetchall() == [
+        ("m1", "X", f"events/{folder}/e.jsonl", 1)
+    ]
+    assert good_order_loaded(con)
+
+
 # --- 3. column names are data --------------------------------------------------------------------
 
 
