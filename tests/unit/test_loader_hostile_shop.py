@@ -173,7 +173,9 @@ def test_a_date_folder_is_where_a_file_landed_not_its_date(tmp_path: Path, landi
         (folder / "spend.ndjson").write_text(lines)
     else:
         values = ", ".join(f"(date '{day}', 'google', 'brand', {spend})" for day, spend in rows)
-        write_parquet(folder / "spend.parquet", f"select * from (values {values}) as t(date, platform, campaign, spend)")
+        write_parquet(
+            folder / "spend.parquet", f"select * from (values {values}) as t(date, platform, campaign, spend)"
+        )
     orders = landing / "orders" / "date=2026-03-08"
     orders.mkdir()
     (orders / "orders.csv").write_text(f"{ORDERS_HEADER}\n{GOOD_ORDER.replace('O1', 'O2')}\n")
