@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import fcntl
 import functools
+import io
 import json
 import os
 import shutil
@@ -90,18 +92,26 @@ def run_pipeline(
 
 
 def run_dbt(
-    args: list[str], target_path: Path, env: dict[str, str], check: bool = True, timeout: float = 900
+    args: list[str],
+    target_path: Path,
+    env: dict[str, str],
+    check: bool = True,
+    timeout: float = 900,
+    in_process: bool | None = None,
 ) -> subprocess.CompletedProcess:
     """One dbt command on this project with its own target dir (the shared manifest Dagster reads
     is left alone) and `env` over the test process's environment; asserts success when `check`.
     The target dir starts with the session's saved parse, as dagster-dbt's do: dbt then parses only
-    what differs (nothing, unless the test passes other --vars)."""
+    what differs (nothing, unless the test passes other --vars).
+
+    A DuckDB command runs in this process (`dbt_in_process`), without the 3 s of a new Python
+    importing dbt; `timeout` then does not apply. Spark's (ECOM_DBT_TARGET=spark) starts a JVM:
+    it runs as the `dbt` command, as does any call with `in_process=False`."""
     saved_parse = REPO_ROOT / "dbt_project" / "target" / "partial_parse.msgpack"
     if saved_parse.exists() and not (target_path / saved_parse.name).exists():
         target_path.mkdir(parents=True, exist_ok=True)
         shutil.copy(saved_parse, target_path / saved_parse.name)
-    command = [
-        *DBT_COMMAND,
+    dbt_args = [
         "--no-use-colors",
         *args,
         "--project-dir",
@@ -111,17 +121,59 @@ def run_dbt(
         "--target-path",
         str(target_path),
     ]
-    result = subprocess.run(
-        command,
-        cwd=REPO_ROOT,
-        env=dict(without_shop_settings(dict(os.environ)), **env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    full_env = dict(without_shop_settings(dict(os.environ)), **env)
+    if in_process is None:
+        in_process = full_env.get("ECOM_DBT_TARGET", "duckdb") in ("duckdb", "serving")
+    if in_process:
+        result = dbt_in_process(dbt_args, full_env)
+    else:
+        result = subprocess.run(
+            [*DBT_COMMAND, *dbt_args],
+            cwd=REPO_ROOT,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     if check:
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     return result
+
+
+def dbt_in_process(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """What `python orchestration/dbt_command.py <args>` does, in this process: the same patched
+    parse check and dbt's own programmatic runner, with `env` as the whole environment and the
+    console output captured. dbt may run only one command at a time in a process (each xdist
+    worker is its own process, and a test calls it from its own thread). dbt-duckdb keeps its
+    database environment in a class attribute: it is closed after each command, so that no
+    connection to the warehouse outlives the command, as with the `dbt` process."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.dbt_command import leave_path_out_of_the_parse_check
+
+    leave_path_out_of_the_parse_check()
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(REPO_ROOT)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            outcome = dbtRunner().invoke(args)
+    finally:
+        with DuckDBConnectionManager._LOCK:
+            if DuckDBConnectionManager._ENV is not None:
+                DuckDBConnectionManager._ENV.close()
+        DuckDBConnectionManager.close_all_connections()
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    # dbt's exit codes: 0 success, 1 a failed node, 2 an error that stopped the command
+    code = 0 if outcome.success else 1 if outcome.exception is None else 2
+    if outcome.exception is not None:
+        err.write(f"{type(outcome.exception).__name__}: {outcome.exception}\n")
+    return subprocess.CompletedProcess(["dbt", *args], code, out.getvalue(), err.getvalue())
 
 
 def dbt_build(

@@ -23,8 +23,11 @@ def test_dbt_duckdb_still_hashes_what_the_command_leaves_out() -> None:
 
 
 def parse_output(tmp_path: Path, warehouse: Path) -> str:
-    """stdout of `dbt parse` (debug log) for a warehouse at that path, starting from the session's saved parse."""
-    result = run_dbt(["--log-level", "debug", "parse"], tmp_path / "target", {"ECOM_WAREHOUSE": str(warehouse)})
+    """stdout of `dbt parse` (debug log) for a warehouse at that path, starting from the session's saved parse:
+    the command itself (a new process), which is what this module tests, not dbt run in the test's process."""
+    result = run_dbt(
+        ["--log-level", "debug", "parse"], tmp_path / "target", {"ECOM_WAREHOUSE": str(warehouse)}, in_process=False
+    )
     return result.stdout
 
 
