@@ -278,9 +278,20 @@ def sessions_truth(events: dict[str, dict], timeout_minutes: int = 30) -> list[d
             utm = tuple(
                 (campaign.get(field) or "").strip().lower() or "(not set)" for field in ("source", "medium", "name")
             )
+        pages = sorted(
+            (e["ts"], m) for m, e in zip(message_ids, client, strict=True) if e["msg"]["type"] in ("page", "screen")
+        )
+        landing_msg = events[pages[0][1]]["msg"] if pages else None
         result.append(
             {
                 "session_id": hashlib.md5(f"{first['anonymousId']}|{message_ids[0]}".encode()).hexdigest(),
+                "message_ids": message_ids + joined[index],
+                # the path of the first page or screen view (context.page.path, else properties.path)
+                "landing_page": landing_msg
+                and (
+                    ((landing_msg.get("context") or {}).get("page") or {}).get("path")
+                    or (landing_msg.get("properties") or {}).get("path")
+                ),
                 "session_start_at": min(times),
                 "utm": utm,
                 "session_date": client[0]["ts"].date(),

@@ -34,6 +34,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT, PipelineRun, run_pipeline
 
+pytestmark = pytest.mark.slow
+
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "merch_shop"
 D = dt.date
 

@@ -188,8 +188,18 @@ with
                 case
                     when not coalesce(inventory_days.is_stockout, false)
                     then 0
+                    -- rounded half away from zero to the cent in exact arithmetic (a division of
+                    -- decimals is a double, and 57.225 as a double is 57.2249...)
                     when trailing_windows.trailing_in_stock_days > 0
-                    then round(trailing_windows.trailing_in_stock_net_sales / trailing_windows.trailing_in_stock_days, 2)
+                    then
+                        sign(trailing_windows.trailing_in_stock_net_sales) * floor(
+                            (
+                                2 * abs(cast(trailing_windows.trailing_in_stock_net_sales * 100 as bigint))
+                                + trailing_windows.trailing_in_stock_days
+                            )
+                            / (2 * trailing_windows.trailing_in_stock_days)
+                        )
+                        / 100
                 end as decimal(18, 2)
             ) as estimated_lost_sales
         from product_days
