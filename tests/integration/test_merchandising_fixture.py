@@ -160,3 +160,39 @@ def test_coupons_by_hand(merch_run: PipelineRun) -> None:
     assert rows(merch_run, "select * from marts.coupons") == [
         ("WELCOME10", 1, 1, D(2026, 6, 2), D(2026, 6, 2), Decimal("50.00"), Decimal("5.00"), Decimal("45.00"))
     ]
+
+
+def test_days_follow_the_reporting_time_zone(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The same shop with reporting_timezone Pacific/Auckland (UTC+12 in June): every date is local.
+
+    A (10:00-10:10 UTC) stays on 06-02 (22:00 local); B (12:00 UTC) starts at 00:00 on 06-03, so its
+    P3 events, its "hat" searches and its entrance on / move to 06-03, where C (09:00 UTC, 21:00
+    local) bounces on / too; O2 (06-03 15:00 UTC) is ordered on 06-04 at 03:00. The inventory's
+    dates are calendar dates already: P1's lost sales on 06-05 are still (18.00 + 10.00) / 4 = 7.00.
+    """
+    workdir = tmp_path_factory.mktemp("merch_auckland")
+    landing = workdir / "landing"
+    shutil.copytree(FIXTURE, landing, ignore=shutil.ignore_patterns("README.md"))
+    run = run_pipeline(workdir, landing, extra_env={"ECOM_DBT_VARS": '{"reporting_timezone": "Pacific/Auckland"}'})
+    assert run.result.returncode == 0, run.result.stderr[-5000:]
+    assert rows(
+        run,
+        "select date_day, product_id, product_views, orders, net_sales, estimated_lost_sales from marts.product_daily "
+        "where product_views > 0 or orders > 0 or is_stockout order by 1, 2",
+    ) == [
+        (D(2026, 6, 2), "P1", 1, 1, Decimal("18.00"), Z),
+        (D(2026, 6, 2), "P2", 1, 1, Decimal("27.00"), Z),
+        (D(2026, 6, 3), "P3", 1, 0, Z, Z),
+        (D(2026, 6, 4), "P1", 0, 1, Decimal("10.00"), Z),
+        (D(2026, 6, 5), "P1", 1, 0, Z, Decimal("7.00")),
+        (D(2026, 6, 5), "P2", 0, 0, Z, None),
+    ]
+    assert rows(run, "select date_day, landing_page, entrances, bounces from marts.landing_pages_daily order by 1, 2") == [
+        (D(2026, 6, 2), "/collections/socks", 1, 0),
+        (D(2026, 6, 3), "/", 2, 1),
+        (D(2026, 6, 5), "/products/sku-1", 1, 0),
+    ]
+    assert rows(run, "select date_day, search_term, searches from marts.site_search_daily order by 1, 2") == [
+        (D(2026, 6, 2), "shoes", 1),
+        (D(2026, 6, 3), "hat", 2),
+    ]

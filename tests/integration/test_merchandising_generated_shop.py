@@ -22,6 +22,7 @@ from tests.independent import (
     fx_rates,
     is_decimal,
     latest_rows,
+    orders_truth,
     parse_ts,
     rate_on,
     sessions_truth,
@@ -192,8 +193,8 @@ def test_landing_pages_match_an_independent_sessionization(
     generated_run: PipelineRun, kpi_sessions: tuple[dict[str, dict], list[dict]]
 ) -> None:
     events, sessions = kpi_sessions
-    orders = latest_rows(generated_run.landing, "orders", ("order_id",), valid_order)
-    truth: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0])
+    orders = orders_truth(generated_run.landing, FX_SEED)
+    truth: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0, Decimal("0.00")])
     linked: dict[str, tuple] = {}
     for session in sessions:
         key = (session["session_date"], session["landing_page"] or "(not set)")
@@ -204,16 +205,17 @@ def test_landing_pages_match_an_independent_sessionization(
         for message_id in session["message_ids"]:
             msg = events[message_id]["msg"]
             order_id = (msg.get("properties") or {}).get("order_id")
-            if msg.get("event") == "Order Completed" and order_id and (order_id,) in orders:
-                if orders[(order_id,)]["status"] != "cancelled":
-                    linked.setdefault(order_id, key)
-    for key in linked.values():
+            if msg.get("event") == "Order Completed" and order_id in orders and not orders[order_id]["is_cancelled"]:
+                # an order completed twice links to its first session (fct_orders.session_id)
+                linked[order_id] = min(linked.get(order_id, (dt.datetime.max, key)), (events[message_id]["ts"], key))
+    for order_id, (_, key) in linked.items():
         truth[key][3] += 1
+        truth[key][4] += orders[order_id]["net_sales"]
     mart = {
-        (day, page): [entrances, bounces, converted, orders_count]
-        for day, page, entrances, bounces, converted, orders_count in query(
+        (day, page): [entrances, bounces, converted, orders_count, net_sales]
+        for day, page, entrances, bounces, converted, orders_count, net_sales in query(
             generated_run,
-            "select date_day, landing_page, entrances, bounces, converted_sessions, orders "
+            "select date_day, landing_page, entrances, bounces, converted_sessions, orders, net_sales "
             "from marts.landing_pages_daily",
         )
     }
