@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -28,6 +29,7 @@ from tests.independent import (
     sessions_truth,
     valid_events,
 )
+from tests.integration.test_semantic_layer import close, mf_query
 
 pytestmark = pytest.mark.slow
 FX_SEED = REPO_ROOT / "seeds" / "fx_rates.csv"
@@ -221,3 +223,47 @@ def test_landing_pages_match_an_independent_sessionization(
     }
     assert len(truth) > 100
     assert mart == dict(truth)
+
+
+def test_semantic_layer_answers_as_the_marts(generated_run: PipelineRun, tmp_path: Path) -> None:
+    """`mf query` over product_daily (with dim_products' category) and landing_pages_daily equals SQL
+    over the marts: counts exact, money to the cent, ratios (sum / sum) to 1e-9."""
+    metrics = ["product_views", "product_units_sold", "product_estimated_lost_sales", "view_to_cart_rate"]
+    answers = {
+        (r["metric_time__month"][:10], r["product__category"]): r
+        for r in mf_query(generated_run, tmp_path, metrics, ["metric_time__month", "product__category"])
+    }
+    expected = query(
+        generated_run,
+        """
+        select cast(date_trunc('month', date_day) as date), products.category, sum(product_views), sum(units_sold),
+               sum(coalesce(estimated_lost_sales, 0)), sum(sessions_with_view_and_add) / nullif(sum(sessions_with_view), 0)
+        from marts.product_daily left join marts.dim_products as products using (product_id) group by all
+        """,
+    )
+    assert len(expected) >= 4 and set(answers) == {(str(m), c) for m, c, *_ in expected}
+    for month, category, views, units, lost, rate in expected:
+        answer = answers[(str(month), category)]
+        assert int(answer["product_views"]) == views and int(answer["product_units_sold"]) == units
+        assert close(answer["product_estimated_lost_sales"], lost, 0.005), (month, category, answer, lost)
+        assert close(answer["view_to_cart_rate"], rate, 1e-9), (month, category, answer, rate)
+
+    pages = {
+        r["landing_page_day__landing_page"]: r
+        for r in mf_query(
+            generated_run,
+            tmp_path,
+            ["landing_page_entrances", "landing_page_conversion_rate", "landing_page_net_sales"],
+            ["landing_page_day__landing_page"],
+        )
+    }
+    expected = query(
+        generated_run,
+        "select landing_page, sum(entrances), sum(converted_sessions) / sum(entrances), sum(net_sales) "
+        "from marts.landing_pages_daily group by all",
+    )
+    assert len(expected) > 10 and set(pages) == {page for page, *_ in expected}
+    for page, entrances, conversion_rate, net_sales in expected:
+        assert int(pages[page]["landing_page_entrances"]) == entrances
+        assert close(pages[page]["landing_page_conversion_rate"], conversion_rate, 1e-9), page
+        assert close(pages[page]["landing_page_net_sales"], net_sales, 0.005), page
