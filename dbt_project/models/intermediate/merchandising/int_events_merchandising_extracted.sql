@@ -18,11 +18,12 @@ with
             event_name,
             event_at,
             order_id,
-            -- trimmed and lowercased, so "Shoes " and "shoes" are one term; an email address
-            -- typed into the search box is masked (no personal data in the marts)
+            -- trimmed and lowercased, so "Shoes " and "shoes" are one term; an email address, phone
+            -- number or IP address typed into the search box is masked as in URLs (docs/marts.md,
+            -- Personal data)
             case
                 when event_name = 'Products Searched'
-                then lower({{ masked_email(blank_as_null(json_text('properties', '$.query'))) }})
+                then lower({{ masked_personal_data(blank_as_null(json_text('properties', '$.query'))) }})
             end as search_term,
             case
                 when event_name like 'Promotion %'
