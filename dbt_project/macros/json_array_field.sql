@@ -12,7 +12,11 @@
 {% macro duckdb__json_array_field(json_column, array_path, fields) -%}
     list_transform(
         json_extract({{ json_column }}, '{{ array_path }}[*]'),
-        lambda element: coalesce({%- for field in fields %} json_extract_string(element, '$.{{ field }}'){{ ',' if not loop.last }}{%- endfor %})
+        lambda element:coalesce(
+            {%- for field in fields %}
+                json_extract_string(element, '$.{{ field }}'){{ ',' if not loop.last }}
+            {%- endfor %}
+        )
     )
 {%- endmacro %}
 
@@ -20,6 +24,8 @@
 {% macro spark__json_array_field(json_column, array_path, fields) -%}
     transform(
         from_json(get_json_object({{ json_column }}, '{{ array_path }}'), 'array<string>'),
-        element -> coalesce({%- for field in fields %} get_json_object(element, '$.{{ field }}'){{ ',' if not loop.last }}{%- endfor %})
+        element -> coalesce(
+            {%- for field in fields %}get_json_object(element, '$.{{ field }}'){{ ',' if not loop.last }}{%- endfor %}
+        )
     )
 {%- endmacro %}

@@ -6,9 +6,7 @@ with
 
     landing_days as (
 
-        select date_day, sum(entrances) as entrances
-        from {{ ref('landing_pages_daily') }}
-        group by date_day
+        select date_day, sum(entrances) as entrances from {{ ref('landing_pages_daily') }} group by date_day
 
     ),
 
@@ -16,10 +14,7 @@ with
 
     final as (
 
-        select
-            coalesce(kpi_days.date_day, landing_days.date_day) as date_day,
-            kpi_days.sessions,
-            landing_days.entrances
+        select coalesce(kpi_days.date_day, landing_days.date_day) as date_day, kpi_days.sessions, landing_days.entrances
         from kpi_days
         full outer join landing_days on landing_days.date_day = kpi_days.date_day
         where kpi_days.sessions is null or landing_days.entrances is null or kpi_days.sessions <> landing_days.entrances

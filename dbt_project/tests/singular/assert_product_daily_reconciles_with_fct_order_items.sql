@@ -37,8 +37,7 @@ with
             items.net_sales as item_net_sales,
             products.net_sales as product_daily_net_sales
         from items
-        full outer join
-            products on products.date_day = items.date_day and products.product_id = items.product_id
+        full outer join products on products.date_day = items.date_day and products.product_id = items.product_id
         where
             items.product_id is null
             or products.product_id is null

@@ -26,17 +26,14 @@ with
                 then lower({{ masked_personal_data(blank_as_null(json_text('properties', '$.query'))) }})
             end as search_term,
             case
-                when event_name like 'Promotion %'
-                then {{ blank_as_null(json_text('properties', '$.promotion_id')) }}
+                when event_name like 'Promotion %' then {{ blank_as_null(json_text('properties', '$.promotion_id')) }}
             end as promotion_id,
             case
-                when event_name like 'Promotion %'
-                then {{ blank_as_null(json_text('properties', '$.name')) }}
+                when event_name like 'Promotion %' then {{ blank_as_null(json_text('properties', '$.name')) }}
             end as promotion_name,
             -- codes compare in any case: stored uppercased
             case
-                when event_name = 'Order Completed'
-                then upper({{ blank_as_null(json_text('properties', '$.coupon')) }})
+                when event_name = 'Order Completed' then upper({{ blank_as_null(json_text('properties', '$.coupon')) }})
             end as coupon_code
         from events
 

@@ -30,7 +30,10 @@ with
 
     listed_products as (
 
-        select message_id, event_name, {{ unnest_list(json_array_field('properties', '$.products', ['product_id', 'id'])) }} as product_id
+        select
+            message_id,
+            event_name,
+            {{ unnest_list(json_array_field('properties', '$.products', ['product_id', 'id'])) }} as product_id
         from events
         where event_name in ('Product List Viewed', 'Checkout Started')
 
@@ -40,14 +43,15 @@ with
     final as (
 
         select distinct message_id, event_name, product_id
-        from (
-            select message_id, event_name, product_id
-            from single_products
-            union all
-            select message_id, event_name, product_id
-            from listed_products
-            where product_id is not null
-        ) as products
+        from
+            (
+                select message_id, event_name, product_id
+                from single_products
+                union all
+                select message_id, event_name, product_id
+                from listed_products
+                where product_id is not null
+            ) as products
 
     )
 

@@ -14,10 +14,7 @@ with
     -- an order's coupon: that of its first Order Completed event (by time, then messageId)
     order_coupons as (
 
-        select
-            order_id,
-            {{ first_by('coupon_code', ['event_at', 'message_id']) }}
-            as coupon_code
+        select order_id, {{ first_by('coupon_code', ['event_at', 'message_id']) }} as coupon_code
         from order_events
         group by order_id
 

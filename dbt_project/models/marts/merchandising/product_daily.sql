@@ -6,11 +6,7 @@ with
 
     orders as (select order_id, session_id from {{ ref('fct_orders') }} where not is_cancelled),
 
-    refunds as (
-
-        select * from {{ ref('fct_refunds') }} where not is_order_cancelled and product_id is not null
-
-    ),
+    refunds as (select * from {{ ref('fct_refunds') }} where not is_order_cancelled and product_id is not null),
 
     inventory as (select * from {{ ref('inventory_daily') }}),
 
@@ -95,21 +91,13 @@ with
     -- refunds on the refund date
     refund_days as (
 
-        select
-            refund_date as date_day,
-            product_id,
-            sum(amount) as refunds,
-            sum(coalesce(quantity, 0)) as units_refunded
+        select refund_date as date_day, product_id, sum(amount) as refunds, sum(coalesce(quantity, 0)) as units_refunded
         from refunds
         group by refund_date, product_id
 
     ),
 
-    inventory_days as (
-
-        select snapshot_date as date_day, product_id, on_hand, is_stockout from inventory
-
-    ),
+    inventory_days as (select snapshot_date as date_day, product_id, on_hand, is_stockout from inventory),
 
     -- lost sales on a stock-out day d: the product's net sales on its in-stock days among
     -- the 28 days d-28 .. d-1, divided by the number of those in-stock days (null when none)
@@ -127,10 +115,7 @@ with
             and not in_stock.is_stockout
             and in_stock.date_day >= {{ dbt.dateadd('day', -28, 'stockouts.date_day') }}
             and in_stock.date_day < stockouts.date_day
-        left join
-            order_days
-            on order_days.product_id = in_stock.product_id
-            and order_days.date_day = in_stock.date_day
+        left join order_days on order_days.product_id = in_stock.product_id and order_days.date_day = in_stock.date_day
         where stockouts.is_stockout
         group by stockouts.date_day, stockouts.product_id
 
@@ -204,13 +189,17 @@ with
             ) as estimated_lost_sales
         from product_days
         left join
-            event_days on event_days.date_day = product_days.date_day and event_days.product_id = product_days.product_id
+            event_days
+            on event_days.date_day = product_days.date_day
+            and event_days.product_id = product_days.product_id
         left join
             session_days
             on session_days.date_day = product_days.date_day
             and session_days.product_id = product_days.product_id
         left join
-            order_days on order_days.date_day = product_days.date_day and order_days.product_id = product_days.product_id
+            order_days
+            on order_days.date_day = product_days.date_day
+            and order_days.product_id = product_days.product_id
         left join
             refund_days
             on refund_days.date_day = product_days.date_day

@@ -12,22 +12,13 @@ with
 
     searches as (
 
-        select
-            message_id,
-            session_id,
-            event_at,
-            event_date,
-            coalesce(search_term, '(not set)') as search_term
+        select message_id, session_id, event_at, event_date, coalesce(search_term, '(not set)') as search_term
         from session_events
         where event_name = 'Products Searched'
 
     ),
 
-    order_events as (
-
-        select session_id, event_at from session_events where event_name = 'Order Completed'
-
-    ),
+    order_events as (select session_id, event_at from session_events where event_name = 'Order Completed'),
 
     -- a search is followed by a product view when the session views a product after it
     searches_followed as (
@@ -48,7 +39,8 @@ with
 
     ),
 
-    -- a searching session converts after the term when it completes an order at or after its first search of it that day
+    -- a searching session converts after the term when it completes an order at or after its first search of it that
+    -- day
     session_terms as (
 
         select session_id, event_date, search_term, min(event_at) as first_searched_at
@@ -88,10 +80,7 @@ with
     session_counts as (
 
         select
-            event_date as date_day,
-            search_term,
-            count(*) as searching_sessions,
-            sum(is_converted) as converted_sessions
+            event_date as date_day, search_term, count(*) as searching_sessions, sum(is_converted) as converted_sessions
         from session_terms_converted
         group by event_date, search_term
 
