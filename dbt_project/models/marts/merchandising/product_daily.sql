@@ -113,7 +113,7 @@ with
             inventory_days as in_stock
             on in_stock.product_id = stockouts.product_id
             and not in_stock.is_stockout
-            and in_stock.date_day >= {{ dbt.dateadd('day', -28, 'stockouts.date_day') }}
+            and in_stock.date_day >= cast({{ dbt.dateadd('day', -28, 'stockouts.date_day') }} as date)
             and in_stock.date_day < stockouts.date_day
         left join order_days on order_days.product_id = in_stock.product_id and order_days.date_day = in_stock.date_day
         where stockouts.is_stockout
