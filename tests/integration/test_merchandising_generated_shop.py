@@ -21,13 +21,14 @@ from tests.conftest import REPO_ROOT, PipelineRun, loaded_at_bound
 from tests.independent import (
     cents,
     fx_rates,
-    is_decimal,
     latest_rows,
     orders_truth,
     parse_ts,
     rate_on,
     sessions_truth,
     valid_events,
+    valid_order,
+    valid_order_item,
 )
 from tests.integration.test_semantic_layer import close, mf_query
 
@@ -47,17 +48,6 @@ def kpi_sessions(generated_run: PipelineRun) -> tuple[dict[str, dict], list[dict
     return events, [s for s in sessions_truth(events) if not s["is_bot"]]
 
 
-def valid_order(row: dict[str, str]) -> bool:
-    """The contract's required order fields (as tests/independent.py's orders_truth checks them)."""
-    return bool(
-        row.get("order_id")
-        and row.get("customer_id")
-        and parse_ts(row.get("created_at", ""))
-        and row.get("status")
-        and row.get("currency")
-    )
-
-
 def line_net_sales(landing) -> dict[tuple[dt.date, str], dict[str, Decimal | int | set]]:
     """Per (order date, product) over non-cancelled orders: orders, units and net sales in USD.
 
@@ -65,18 +55,7 @@ def line_net_sales(landing) -> dict[tuple[dt.date, str], dict[str, Decimal | int
     are converted and rounded to the cent, and the cents lost to rounding go to the order's largest
     line (then the smallest line_id), so the lines add up to the order's rounded totals."""
     orders = latest_rows(landing, "orders", ("order_id",), valid_order)
-    items = latest_rows(
-        landing,
-        "order_items",
-        ("order_id", "line_id"),
-        lambda r: (
-            r.get("order_id")
-            and r.get("line_id")
-            and r.get("product_id")
-            and r.get("quantity", "").lstrip("+").isdigit()
-            and is_decimal(r.get("unit_price", ""))
-        ),
-    )
+    items = latest_rows(landing, "order_items", ("order_id", "line_id"), valid_order_item)
     lines: dict[str, list[dict]] = defaultdict(list)
     for (order_id, _), row in items.items():
         lines[order_id].append(row)
