@@ -234,6 +234,47 @@ def split_chart(con: duckdb.DuckDBPyConnection, bounds: tuple) -> go.Figure:
     return layout(fig, f"Sessions by device category and platform, last {PERIOD_DAYS} days")
 
 
+PRODUCT_ROWS = 10
+
+
+def product_rows(con: duckdb.DuckDBPyConnection, bounds: tuple) -> list[tuple]:
+    """The period's top products by net sales: (product, title, views, adds, orders, net sales, lost sales).
+    A product's orders are summed over days (an order is on one day, so this counts each once)."""
+    return current_period_rows(
+        con,
+        f"""
+        select product_daily.product_id, coalesce(products.title, product_daily.product_id),
+               sum(product_views), sum(adds_to_cart), sum(orders), sum(net_sales),
+               sum(coalesce(estimated_lost_sales, 0))
+        from marts.product_daily
+        left join marts.dim_products as products on products.product_id = product_daily.product_id
+        where date_day between ? and ?
+        group by all
+        having sum(product_views) + sum(adds_to_cart) + sum(orders) > 0
+        order by 6 desc, 3 desc, 1
+        limit {PRODUCT_ROWS}
+        """,
+        bounds,
+    )
+
+
+def product_table_html(rows: list[tuple]) -> str:
+    """A plain table (no chart): a row per product, its figures also as data attributes for the browser test."""
+    header = "".join(
+        f"<th>{name}</th>" for name in ("product", "views", "adds to cart", "orders", "net sales", "est. lost sales")
+    )
+    body = "".join(
+        f'<tr data-product="{html.escape(product_id)}">'
+        f"<td>{html.escape(title)}</td><td>{views:,}</td><td>{adds:,}</td><td>{orders:,}</td>"
+        f"<td>{net_sales:,.2f}</td><td>{lost_sales:,.2f}</td></tr>"
+        for product_id, title, views, adds, orders, net_sales, lost_sales in rows
+    )
+    return (
+        f'<div class="chart products"><h2>Top {PRODUCT_ROWS} products by net sales, last {PERIOD_DAYS} days</h2>'
+        f'<table id="products"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>'
+    )
+
+
 def tile_html(tile: Tile) -> str:
     shown = "n/a" if tile.value is None else tile.fmt.format(tile.value)
     change = tile.change
@@ -260,6 +301,9 @@ h1 { font-size: 22px; margin: 0 0 4px; } .meta { color: #52606d; margin-bottom: 
 .delta { font-size: 12px; } .up { color: #1b873f; } .down { color: #c53030; } .flat { color: #7b8794; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 12px; }
 .chart { background: white; border-radius: 8px; padding: 6px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+.products h2 { font-size: 16px; margin: 8px; } .products table { border-collapse: collapse; width: 100%; font-size: 13px; }
+.products th, .products td { padding: 4px 8px; text-align: right; border-bottom: 1px solid #e4e7eb; }
+.products th:first-child, .products td:first-child { text-align: left; }
 """
 
 
@@ -287,7 +331,7 @@ def render(serving_db: Path) -> str:
                 f'<div class="meta">Last {PERIOD_DAYS} days of data: {current_start} .. {last_day}, against the '
                 f"{PERIOD_DAYS} days before; {html.escape(units_note(build_settings(con)))}.</div>"
                 f'<div class="tiles">{"".join(tile_html(t) for t in tiles(con, bounds))}</div>'
-                f'<div class="charts">{charts}</div>'
+                f'<div class="charts">{charts}{product_table_html(product_rows(con, bounds))}</div>'
             )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'

@@ -107,32 +107,32 @@ def is_decimal(text: str) -> bool:
         return False
 
 
+def valid_order(row: dict[str, str]) -> bool:
+    """An orders/ row the contract accepts: its required fields present and its time readable."""
+    return bool(
+        row.get("order_id")
+        and row.get("customer_id")
+        and parse_ts(row.get("created_at", ""))
+        and row.get("status")
+        and row.get("currency")
+    )
+
+
+def valid_order_item(row: dict[str, str]) -> bool:
+    """An order_items/ row the contract accepts: keys, product, a non-negative quantity, a price."""
+    return bool(
+        row.get("order_id")
+        and row.get("line_id")
+        and row.get("product_id")
+        and row.get("quantity", "").lstrip("+").isdigit()
+        and is_decimal(row.get("unit_price", ""))
+    )
+
+
 def orders_truth(landing: Path, seed_csv: Path) -> dict[str, dict]:
     """Per order: date (UTC), customer, cancelled flag, GMV and net sales in USD, to the cent."""
-    orders = latest_rows(
-        landing,
-        "orders",
-        ("order_id",),
-        lambda r: (
-            r.get("order_id")
-            and r.get("customer_id")
-            and parse_ts(r.get("created_at", ""))
-            and r.get("status")
-            and r.get("currency")
-        ),
-    )
-    items = latest_rows(
-        landing,
-        "order_items",
-        ("order_id", "line_id"),
-        lambda r: (
-            r.get("order_id")
-            and r.get("line_id")
-            and r.get("product_id")
-            and r.get("quantity", "").lstrip("+").isdigit()
-            and is_decimal(r.get("unit_price", ""))
-        ),
-    )
+    orders = latest_rows(landing, "orders", ("order_id",), valid_order)
+    items = latest_rows(landing, "order_items", ("order_id", "line_id"), valid_order_item)
     lines: dict[str, list[dict]] = defaultdict(list)
     for (order_id, _), row in items.items():
         lines[order_id].append(row)
@@ -278,9 +278,20 @@ def sessions_truth(events: dict[str, dict], timeout_minutes: int = 30) -> list[d
             utm = tuple(
                 (campaign.get(field) or "").strip().lower() or "(not set)" for field in ("source", "medium", "name")
             )
+        pages = sorted(
+            (e["ts"], m) for m, e in zip(message_ids, client, strict=True) if e["msg"]["type"] in ("page", "screen")
+        )
+        landing_msg = events[pages[0][1]]["msg"] if pages else None
         result.append(
             {
                 "session_id": hashlib.md5(f"{first['anonymousId']}|{message_ids[0]}".encode()).hexdigest(),
+                "message_ids": message_ids + joined[index],
+                # the path of the first page or screen view (context.page.path, else properties.path)
+                "landing_page": landing_msg
+                and (
+                    ((landing_msg.get("context") or {}).get("page") or {}).get("path")
+                    or (landing_msg.get("properties") or {}).get("path")
+                ),
                 "session_start_at": min(times),
                 "utm": utm,
                 "session_date": client[0]["ts"].date(),

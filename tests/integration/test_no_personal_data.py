@@ -3,7 +3,7 @@
 tests/fixtures/pii_shop plants one person's email, name, phone, IP address and
 street in every place the landing contract lets them arrive: page URLs and
 referrers (query strings, paths, user info, fragments), properties, identify
-traits, context.ip and context.traits, and the shop's customers and orders
+traits, context.ip and context.traits, a search query, and the shop's customers and orders
 tables. Every text cell of every table in the published serving file is then
 scanned for each planted value, as written and URL-decoded.
 
@@ -80,8 +80,8 @@ def planted_values_in(text: str) -> list[str]:
 
 def test_the_serving_file_holds_none_of_the_planted_personal_data(pii_run: PipelineRun) -> None:
     cells = text_cells(str(pii_run.serving))
-    # the scan reads the event marts at all: the fixture's six events are there
-    assert sum(1 for table, column, _ in cells if (table, column) == ("marts.fct_events", "message_id")) == 6
+    # the scan reads the event marts at all: the fixture's seven events are there
+    assert sum(1 for table, column, _ in cells if (table, column) == ("marts.fct_events", "message_id")) == 7
     leaks = [(table, column, text, found) for table, column, text in cells if (found := planted_values_in(text))]
     assert leaks == []
 
@@ -121,3 +121,11 @@ def test_attribution_reads_the_utm_tags_before_the_query_is_cut(pii_run: Pipelin
     assert sessions["v2"] == ("partner", "referral", "may", "Referral")
     # O1 (v1's Order Completed) is credited to v1's Email session
     assert credited == [("Email",)]
+
+
+def test_a_search_query_is_published_masked(pii_run: PipelineRun) -> None:
+    """properties.query reaches site_search_daily (the one free-text property a mart publishes) with the
+    email, phone and IP address masked as in URLs."""
+    with duckdb.connect(str(pii_run.serving), read_only=True) as con:
+        terms = con.execute("select search_term from marts.site_search_daily").fetchall()
+    assert terms == [("boots [email] [phone] [ip]",)]

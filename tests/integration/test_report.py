@@ -85,6 +85,35 @@ def funnel_steps(serving: Path) -> list[int]:
         ]
 
 
+def top_products(serving: Path) -> list[list[str]]:
+    """The product table's rows as shown: the 10 products with the most net sales in the last 30 days of data
+    (ties by views, then id), their title, views, adds, orders, net sales and estimated lost sales."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        rows = con.execute(
+            """
+            with window_days as (
+                select * from marts.product_daily
+                where date_day > (select max(date_day) from marts.kpi_daily) - 30
+                  and date_day <= (select max(date_day) from marts.kpi_daily)
+            ),
+            per_product as (
+                select product_id, sum(product_views) as views, sum(adds_to_cart) as adds, sum(orders) as orders,
+                       sum(net_sales) as net_sales, sum(coalesce(estimated_lost_sales, 0)) as lost
+                from window_days group by product_id
+            )
+            select per_product.product_id, coalesce(title, per_product.product_id), views, adds, orders, net_sales, lost
+            from per_product left join marts.dim_products as products on products.product_id = per_product.product_id
+            where views + adds + orders > 0
+            order by net_sales desc, views desc, per_product.product_id limit 10
+            """
+        ).fetchall()
+    assert len(rows) == 10 and rows[0][5] > 0
+    return [
+        [pid, title, f"{views:,}", f"{adds:,}", f"{orders:,}", f"{net:,.2f}", f"{lost:,.2f}"]
+        for pid, title, views, adds, orders, net, lost in rows
+    ]
+
+
 def test_the_dashboard_loads_offline_draws_every_chart_and_shows_the_marts_figures(generated_run: PipelineRun) -> None:
     page_path = generated_run.serving.parent / "report" / "index.html"
     assert page_path.exists(), "the pipeline's kpi_report asset writes the page beside the serving file"
@@ -122,6 +151,9 @@ def test_the_dashboard_loads_offline_draws_every_chart_and_shows_the_marts_figur
             ".tile", "els => els.map(e => [e.dataset.kpi, e.dataset.value, e.querySelector('.value').textContent])"
         )
         funnel_x = page.evaluate("document.getElementById('chart-funnel').data[0].x")
+        shown_products = page.eval_on_selector_all(
+            "#products tbody tr", "rows => rows.map(r => [r.dataset.product, ...[...r.cells].map(c => c.textContent)])"
+        )
         browser.close()
 
     assert problems == []
@@ -139,6 +171,7 @@ def test_the_dashboard_loads_offline_draws_every_chart_and_shows_the_marts_figur
             assert text == f"{want:.2%}"
     assert funnel_x == funnel_steps(generated_run.serving)
     assert funnel_x[0] >= funnel_x[-1] > 0
+    assert shown_products == top_products(generated_run.serving)
 
 
 def test_the_summary_the_kpi_summary_asset_and_the_dashboard_agree(generated_run: PipelineRun) -> None:

@@ -9,7 +9,8 @@ refresh invariant and the engine equivalence in one comparison.
 
 - The fixture is the hand-made tiny shop (late events, identity stitching,
   bots, refunds, FX) beside a small generated shop, which fills every source
-  and every mart. The tiny shop and the generated shop's first two weeks
+  and every mart, and the merch shop's events (products[] lists, searches,
+  promotions, coupons: what the generated shop does not send). The tiny shop and the generated shop's first two weeks
   land in the first stage, the rest in the second.
 - Both engines build with reporting_timezone Asia/Tokyo, so calendar dates go
   through each engine's time zone macro.
@@ -36,12 +37,13 @@ import pytest
 from orchestration.export_raw import export_raw
 from orchestration.loading import load
 from orchestration.loading.contract import SOURCES
-from tests.conftest import TINY_SHOP, generate_shop, land_fixture, run_dbt
+from tests.conftest import REPO_ROOT, TINY_SHOP, generate_shop, land_fixture, run_dbt
 from tests.spark.compare import compare_marts
 
 pytestmark = pytest.mark.spark
 
 TOKYO = {"reporting_timezone": "Asia/Tokyo"}
+MERCH_SHOP = REPO_ROOT / "tests" / "fixtures" / "merch_shop"
 # the generated shop's dated files before this day land in the first stage, the rest in the second
 CUT = "2026-10-25"
 
@@ -85,11 +87,26 @@ def load_stage(landing: Path, warehouse: Path) -> None:
         con.close()
 
 
+def land_merch_events(source: Path) -> None:
+    """tests/fixtures/merch_shop's events, their messageIds and anonymousIds prefixed so that they meet
+    none of the tiny shop's (its orders and products are the tiny shop's own, left as they are)."""
+    for path in sorted((MERCH_SHOP / "events").glob("*.jsonl")):
+        messages = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        for message in messages:
+            message["messageId"] = f"merch-{message['messageId']}"
+            message["anonymousId"] = f"merch-{message['anonymousId']}"
+        target = source / "merch_shop" / "events" / f"merch-{path.name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(json.dumps(message) + "\n" for message in messages))
+
+
 def stages(tmp_path: Path) -> tuple[Path, list[list[Path]]]:
-    """The source folder (tiny shop and generated shop) and its files of the first and second stage."""
+    """The source folder (tiny shop, merch shop's events and generated shop) and its files of the first
+    and second stage."""
     source = tmp_path / "source"
     generate_shop(source, days=21, visitors=2000, seed=7)
     land_fixture(TINY_SHOP, source / "tiny_shop")
+    land_merch_events(source)
     files = sorted(p for p in source.rglob("*") if p.is_file())
     first = [p for p in files if not p.parent.name.startswith("date=") or p.parent.name < f"date={CUT}"]
     return source, [first, files]
@@ -101,8 +118,9 @@ def test_one_fixture_loaded_in_two_stages_gives_the_same_marts_on_spark(tmp_path
     for number, stage in enumerate(staged, start=1):
         for path in stage:
             relative = path.relative_to(source)
-            # the tiny shop's folders (events/, orders/, ...) are sources of the landing folder
-            target = landing / (relative.relative_to("tiny_shop") if relative.parts[0] == "tiny_shop" else relative)
+            # the hand-made shops' folders (events/, orders/, ...) are sources of the landing folder
+            hand_made = relative.parts[0] in ("tiny_shop", "merch_shop")
+            target = landing / (relative.relative_to(relative.parts[0]) if hand_made else relative)
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target)
@@ -136,6 +154,13 @@ def test_one_fixture_loaded_in_two_stages_gives_the_same_marts_on_spark(tmp_path
         {"ECOM_WAREHOUSE": str(warehouse)},
     )
     assert_marts_equal(warehouse, tmp_path / "spark")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        # the merch shop's properties (products[] lists, search queries, promotions) are in what was compared
+        compared = con.execute(
+            "select (select sum(list_views + checkouts_started) from marts.product_daily), "
+            "(select count(*) from marts.site_search_daily), (select count(*) from marts.promotions_daily)"
+        ).fetchone()
+        assert all(compared), compared
 
     spark_marts = tmp_path / "spark" / "warehouse" / "marts.db"
     # the tables are partitioned by key bucket, and the second build was incremental: rows of both builds
