@@ -12,7 +12,7 @@
         {#- dbt's seed runner reads the rows it loaded from this result: none -#}
         {%- do store_result('agate_table', response='OK', agate_table=run_query('select * from ' ~ old_relation.render() ~ ' limit 0')) -%}
         {% call noop_statement('main', 'UNCHANGED', 'UNCHANGED', 0) -%}
-            -- {{ this.render() }} holds this file's rows already
+        -- {{ this.render() }} holds this file's rows already
         {%- endcall %}
         {{ return({'relations': [this.incorporate(type='table')]}) }}
     {%- endif -%}
